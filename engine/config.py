@@ -1,0 +1,41 @@
+"""Settings shared by the CLI and the API, read from the environment or a settings file
+(``FOURLINKS_SETTINGS``, KEY=VALUE lines), so a deployment switches store by configuration,
+never by code edits."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "fourlinks"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=os.environ.get("FOURLINKS_SETTINGS") or None,
+        extra="ignore",
+    )
+
+    store: Literal["embedded", "neo4j"] = Field(default="embedded", alias="FOURLINKS_STORE")
+    data_dir: Path = Field(default_factory=_default_data_dir, alias="FOURLINKS_DATA_DIR")
+    neo4j_uri: str = Field(default="bolt://127.0.0.1:7687", alias="NEO4J_URI")
+    neo4j_user: str = Field(default="neo4j", alias="NEO4J_USER")
+    neo4j_password: str = Field(default="", alias="NEO4J_PASSWORD")
+    neo4j_database: str = Field(default="neo4j", alias="NEO4J_DATABASE")
+    batch_size: int = Field(default=5000, alias="FOURLINKS_BATCH_SIZE", ge=1)
+    lang: Literal["zh", "en"] = Field(default="zh", alias="FOURLINKS_LANG")
+    token_secret: str = Field(default="", alias="FOURLINKS_TOKEN_SECRET")
+
+    @classmethod
+    def load(cls, **overrides: object) -> Settings:
+        """Settings from the environment, with explicit overrides (by field name) on top."""
+        aliases = {name: f.alias or name for name, f in cls.model_fields.items()}
+        clean = {aliases[k]: v for k, v in overrides.items() if v is not None}
+        return cls(**clean)
