@@ -31,6 +31,14 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
+def haversine_vec(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle metres between paired arrays of points."""
+    la1, la2 = np.radians(lat1), np.radians(lat2)
+    dl = np.radians(lon2 - lon1)
+    a = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+
+
 def meters_per_minute(mode: str, detour: float = DETOUR_FACTOR, speeds: dict[str, float] | None = None) -> float:
     """Great-circle metres covered per minute of travel in ``mode``."""
     kmh = (speeds or TRAVEL_SPEED_KMH)[mode]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -46,6 +47,9 @@ ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 USER = "neo4j"
 HOME_MARKER = ".fourlinks-neo4j-home"
+KEPT_MARKER = ".kept"  # home deliberately kept (--keep-home): never swept
+JVM_PID_FILE = ".jvm.pid"
+HOME_PREFIX = "fourlinks-neo4j-"
 FETCH_MARKER = ".fetched"
 
 # JVM flags: heap from the brief plus the module/--add-opens flags that the
@@ -205,6 +209,10 @@ def write_conf(home: Path, port: int, pagecache: str) -> Path:
         "server.directories.import=" + str(d["import"]),
         "server.directories.licenses=" + str(d["licenses"]),
         "db.tx_log.rotation.retention_policy=1 files",
+        "db.tx_log.preallocate=false",  # else ~250 MB of zeroed tx logs per database
+        # Throw-away server: don't let Bolt wait 2 x 5 s for idle pools on shutdown.
+        "internal.server.bolt.thread_pool_shutdown_wait_time=0s",
+        "internal.server.bolt.connection_shutdown_wait_time=0s",
     ]
     conf = conf_dir / "neo4j.conf"
     conf.write_text("\n".join(lines) + "\n")
@@ -230,12 +238,29 @@ def _pdeathsig() -> None:  # runs in the child before exec (Linux only)
         import ctypes
 
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        libc.prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG: JVM gets SIGTERM if we die
     except Exception:
         pass
 
 
+def write_auth_file(home: Path, password: str) -> None:
+    """Write data/dbms/auth.ini exactly like `neo4j-admin dbms set-initial-password`.
+
+    Format ``user:SHA-256,<hex hash>,<hex salt>,1024:`` where the hash is Shiro's
+    SimpleHash: sha256(salt + password), then re-hashed 1023 more times.
+    (Verified byte-for-byte against the file neo4j-admin 5.26 writes.)
+    """
+    salt = secrets.token_bytes(32)
+    h = hashlib.sha256(salt + password.encode("utf-8")).digest()
+    for _ in range(1023):
+        h = hashlib.sha256(h).digest()
+    auth = home / "data" / "dbms" / "auth.ini"
+    auth.parent.mkdir(parents=True, exist_ok=True)
+    auth.write_text(f"{USER}:SHA-256,{h.hex()},{salt.hex()},1024:\n")
+
+
 def set_initial_password(java: str, lib: Path, home: Path, conf_dir: Path, password: str) -> None:
+    """Same as write_auth_file, via the real neo4j-admin (org.neo4j.cli.AdminTool); ~1.5 s slower."""
     env = dict(os.environ, NEO4J_HOME=str(home), NEO4J_CONF=str(conf_dir))
     cmd = [java, "-Xmx256m", "-cp", f"{lib}/*", ADMIN_TOOL, "dbms", "set-initial-password", password]
     proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -262,7 +287,7 @@ def wait_ready(uri: str, password: str, proc: subprocess.Popen, home: Path, time
                 drv.verify_connectivity()
                 drv.execute_query("RETURN 1")  # default database online, not just Bolt
             return
-        except Exception as e:  # noqa: BLE001 - any failure means "not yet"
+        except Exception as e:  # any failure means "not yet"
             last = e
             time.sleep(0.25)
     raise ProvisionError(f"Neo4j not ready after {timeout:.0f}s (last error: {last!r})\n{log_tail(home)}")
@@ -274,18 +299,18 @@ def start(
     heap_max: str = "1g",
     pagecache: str = "256m",
     die_with_parent: bool = False,
+    use_admin_tool: bool = False,
 ) -> dict:
     """Start a fresh server; return its state dict (also written to state_path)."""
     if state_path and state_path.exists():
         old = _read_state(state_path)
-        if old and _pid_is_ours(old.get("pid")):
-            raise ProvisionError(
-                f"a server from {state_path} is still running (pid {old['pid']}); run `stop` first"
-            )
+        if old and _pid_is_ours(old.get("pid"), old.get("home")):
+            raise ProvisionError(f"a server from {state_path} is still running (pid {old['pid']}); run `stop` first")
         state_path.unlink()
     lib = fetch()
     java = java_bin()
-    home = Path(tempfile.mkdtemp(prefix="fourlinks-neo4j-"))
+    sweep_stale_homes()
+    home = Path(tempfile.mkdtemp(prefix=HOME_PREFIX))
     (home / HOME_MARKER).write_text("")
     t0 = time.monotonic()
     proc = None
@@ -293,7 +318,10 @@ def start(
         port = free_port()
         password = gen_password()
         conf_dir = write_conf(home, port, pagecache)
-        set_initial_password(java, lib, home, conf_dir, password)
+        if use_admin_tool:
+            set_initial_password(java, lib, home, conf_dir, password)
+        else:
+            write_auth_file(home, password)
         cmd = [
             java,
             "-Xms256m",
@@ -305,33 +333,29 @@ def start(
             f"--home-dir={home}",
             f"--config-dir={conf_dir}",
         ]
-        console = open(home / "logs" / "console.log", "wb")
         env = dict(os.environ, NEO4J_HOME=str(home), NEO4J_CONF=str(conf_dir))
-        proc = subprocess.Popen(
-            cmd,
-            cwd=home,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=console,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C in the terminal does not hit the JVM directly
-            preexec_fn=_pdeathsig if die_with_parent else None,
-        )
-        console.close()
+        with open(home / "logs" / "console.log", "wb") as console:
+            proc = subprocess.Popen(
+                cmd,
+                cwd=home,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=console,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C in the terminal does not hit the JVM directly
+                preexec_fn=_pdeathsig if die_with_parent else None,
+            )
+        (home / JVM_PID_FILE).write_text(f"{proc.pid}\n")
         uri = f"bolt://127.0.0.1:{port}"
         wait_ready(uri, password, proc, home, timeout)
-    except BaseException:
-        if proc is not None:
-            _terminate(proc.pid)
-        tail = log_tail(home)
-        if os.environ.get("FOURLINKS_NEO4J_KEEP_HOME"):
-            log(f"keeping {home} for inspection")
-        else:
-            shutil.rmtree(home, ignore_errors=True)
-        if sys.exc_info()[0] is ProvisionError:
-            raise
-        if isinstance(sys.exc_info()[1], Exception):
-            raise ProvisionError(f"start failed: {sys.exc_info()[1]!r}\n{tail}")
+    except ProvisionError:
+        _discard_failed(proc, home)
+        raise
+    except Exception as e:
+        tail = _discard_failed(proc, home)
+        raise ProvisionError(f"start failed: {e!r}\n{tail}") from e
+    except BaseException:  # Ctrl-C / SIGTERM while starting
+        _discard_failed(proc, home)
         raise
     state = {
         "uri": uri,
@@ -353,6 +377,20 @@ def start(
     return state
 
 
+def _discard_failed(proc: subprocess.Popen | None, home: Path) -> str:
+    """Kill a half-started JVM, return its log tail, remove (or keep) its home."""
+    if proc is not None:
+        _terminate(proc.pid)
+    tail = log_tail(home)
+    if os.environ.get("FOURLINKS_NEO4J_KEEP_HOME"):
+        (home / KEPT_MARKER).write_text("")
+        log(f"keeping {home} for inspection")
+    else:
+        shutil.rmtree(home, ignore_errors=True)
+        log(f"removed {home} (set FOURLINKS_NEO4J_KEEP_HOME=1 to keep it)")
+    return tail
+
+
 def export_lines(state: dict) -> str:
     return "\n".join(
         f"export {k}={shlex.quote(v)}"
@@ -370,19 +408,46 @@ def _read_state(path: Path) -> dict | None:
         return None
 
 
-def _pid_is_ours(pid) -> bool:
-    """True when pid is alive and is a Neo4j CommunityEntryPoint JVM."""
+def _pid_is_ours(pid, home: str | Path | None = None) -> bool:
+    """True when pid is alive and is a Neo4j CommunityEntryPoint JVM (for `home`, if given)."""
     if not isinstance(pid, int) or pid <= 0:
         return False
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
+        if Path("/proc/self/cmdline").exists():
+            return False  # Linux and the pid is gone
         try:
             os.kill(pid, 0)
         except OSError:
             return False
         return True  # no /proc: trust the state file
-    return ENTRY_POINT.encode() in cmdline
+    if ENTRY_POINT.encode() not in cmdline:
+        return False
+    return home is None or f"--home-dir={home}".encode() in cmdline
+
+
+def sweep_stale_homes(min_age: float = 300.0) -> None:
+    """Remove temp homes left behind by a killed `run` (its JVM dies via PDEATHSIG).
+
+    Only touches folders we created (marker file), older than `min_age`, not
+    marked as kept, whose JVM is no longer running.
+    """
+    for home in Path(tempfile.gettempdir()).glob(HOME_PREFIX + "*"):
+        try:
+            marker = home / HOME_MARKER
+            if not marker.is_file() or (home / KEPT_MARKER).exists():
+                continue
+            if time.time() - marker.stat().st_mtime < min_age:
+                continue
+            pid_file = home / JVM_PID_FILE
+            pid = int(pid_file.read_text().strip()) if pid_file.is_file() else None
+            if pid is not None and _pid_is_ours(pid, home):
+                continue
+            shutil.rmtree(home, ignore_errors=True)
+            log(f"removed stale temp home {home}")
+        except (OSError, ValueError):
+            continue
 
 
 def _terminate(pid: int, grace: float = 30.0) -> None:
@@ -412,7 +477,7 @@ def _terminate(pid: int, grace: float = 30.0) -> None:
 
 def stop_state(state: dict, keep_home: bool = False) -> None:
     pid = state.get("pid")
-    if _pid_is_ours(pid):
+    if _pid_is_ours(pid, state.get("home")):
         _terminate(pid)
         log(f"stopped Neo4j pid {pid}")
     else:
@@ -420,6 +485,7 @@ def stop_state(state: dict, keep_home: bool = False) -> None:
     home = Path(state.get("home", ""))
     if home.is_dir() and (home / HOME_MARKER).exists():
         if keep_home:
+            (home / KEPT_MARKER).write_text("")
             log(f"kept {home} (logs in {home / 'logs'})")
         else:
             shutil.rmtree(home, ignore_errors=True)
@@ -438,7 +504,7 @@ def stop(state_path: Path, keep_home: bool = False) -> int:
 # --------------------------------------------------------------------------- run
 
 
-class _Terminated(Exception):
+class _Terminated(BaseException):  # BaseException: start() must not wrap it
     pass
 
 
@@ -506,6 +572,11 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for Bolt (default 120)")
         p.add_argument("--heap-max", default="1g", help="JVM -Xmx (default 1g; -Xms is 256m)")
         p.add_argument("--pagecache", default="256m", help="server.memory.pagecache.size (default 256m)")
+        p.add_argument(
+            "--use-admin-tool",
+            action="store_true",
+            help="set the initial password with neo4j-admin (AdminTool) instead of writing auth.ini directly",
+        )
 
     p = sub.add_parser("start", help="start a server in the background and print export lines")
     p.add_argument("--state", type=Path, default=None, help=f"state file (default {default_state_path()})")
@@ -528,7 +599,9 @@ def main(argv: list[str] | None = None) -> int:
             print(lib_dir())
             return 0
         if a.cmd == "start":
-            st = start(a.state or default_state_path(), a.timeout, a.heap_max, a.pagecache)
+            st = start(
+                a.state or default_state_path(), a.timeout, a.heap_max, a.pagecache, use_admin_tool=a.use_admin_tool
+            )
             print(export_lines(st))
             return 0
         if a.cmd == "stop":
@@ -536,7 +609,13 @@ def main(argv: list[str] | None = None) -> int:
         if a.cmd == "run":
             cmd = a.command[1:] if a.command[:1] == ["--"] else a.command
             return run(
-                cmd, a.state, a.keep_home, timeout=a.timeout, heap_max=a.heap_max, pagecache=a.pagecache
+                cmd,
+                a.state,
+                a.keep_home,
+                timeout=a.timeout,
+                heap_max=a.heap_max,
+                pagecache=a.pagecache,
+                use_admin_tool=a.use_admin_tool,
             )
     except ProvisionError as e:
         print(f"neo4j_server: ERROR: {e}", file=sys.stderr)

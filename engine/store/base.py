@@ -218,6 +218,10 @@ class GraphStore(Protocol):
         """Demands of the scope's communities, each with ``community``."""
         ...
 
+    def community_of(self, demand: str) -> str | None:
+        """The community that NEEDS a demand."""
+        ...
+
     def units_within(self, community: str, minutes: float, mode: str = "walk") -> list[tuple[Props, float]]:
         """Units within ``minutes`` of travel (engine.geo) of a community, nearest first, each
         with its travel minutes."""

@@ -471,6 +471,13 @@ class EmbeddedStore:
                     out.append({**p, "community": c})
             return sorted(out, key=lambda p: p["id"])
 
+    def community_of(self, demand: str) -> str | None:
+        with self._lock:
+            if self.label_of(demand) != "Demand":
+                return None
+            owners = self._in(demand, "NEEDS")
+            return owners[0] if owners else None
+
     def _index(self, label: str) -> tuple[list[str], PointIndex]:
         idx = self._spatial.get(label)
         if idx is None:

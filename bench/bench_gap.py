@@ -1,0 +1,108 @@
+"""Run the public GAP benchmarks through the matching solver and compare with published optima.
+
+Why: the generalized assignment problem is our matching problem stripped to its core, with
+published optimal values; hitting them on the very code path a yearly round uses is the
+strongest outside check of the model and solver we have.
+
+Usage::
+
+    python bench/bench_gap.py                      # gap1..gap12 (max) and chu1997 C, D (min)
+    python bench/bench_gap.py --sets orlib --small 10
+    python bench/bench_gap.py --sets orlib chu --types a b c d e --large 60
+
+Prints: instance, sense, published optimum / best known, our objective, bound, status,
+hit?, relative difference and seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from engine.matching.checker import check
+from engine.matching.gap import gap_to_problem, read_gap
+from engine.matching.problem import SolveParams
+from engine.matching.solver import solve
+
+DATA = Path("/work/shared/bench-data/gap")
+
+
+def load_optima(path: Path) -> dict[tuple[str, str], tuple[float, float, str]]:
+    """(file, problem number, sense) → (lower, upper, status) from optima.csv."""
+    out = {}
+    with path.open() as f:
+        for row in csv.DictReader(f):
+            key = (f"{row['file']}#{row['problem_in_file']}", row["sense"])
+            out[key] = (float(row["lower"]), float(row["upper"]), row["status"])
+    return out
+
+
+def jobs(sets: list[str], types: list[str]) -> list[tuple[str, Path, str]]:
+    """(label, file, sense) for every requested benchmark file."""
+    out = []
+    if "orlib" in sets:
+        for k in range(1, 13):
+            out.append((f"gap{k}", DATA / "orlib" / f"gap{k}.txt", "max"))
+    if "chu" in sets:
+        for t in types:
+            folder = "yagiura" if t == "e" else "chu1997"
+            for size in ("05100", "10100", "20100", "05200", "10200", "20200"):
+                out.append((f"{t}{size}", DATA / folder / f"{t}{size}", "min"))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sets", nargs="+", default=["orlib", "chu"], choices=["orlib", "chu"])
+    ap.add_argument("--types", nargs="+", default=["c", "d"], choices=list("abcde"))
+    ap.add_argument("--small", type=float, default=10.0, help="seconds per gap1..12 problem")
+    ap.add_argument("--large", type=float, default=60.0, help="seconds per type A–E instance")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    optima = load_optima(DATA / "optima.csv")
+    header = (
+        f"{'instance':<10} {'sense':<5} {'published':>16} {'ours':>9} {'bound':>9} "
+        f"{'status':<9} {'hit':<4} {'rel':>8} {'sec':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    hits = total = 0
+    for label, path, sense in jobs(args.sets, args.types):
+        rel_file = str(path.relative_to(DATA))
+        limit = args.small if "orlib" in rel_file else args.large
+        for k, inst in enumerate(read_gap(path), start=1):
+            name = f"{label}-{k}" if "orlib" in rel_file else label
+            lo, hi, status = optima.get((f"{rel_file}#{k}", sense), (float("nan"), float("nan"), "?"))
+            problem = gap_to_problem(inst, "maximize" if sense == "max" else "minimize")
+            t0 = time.perf_counter()
+            sol = solve(problem, SolveParams(time_limit=limit, workers=args.workers, seed=args.seed))
+            sec = time.perf_counter() - t0
+            assert not check(problem, sol.allocations) or sol.relaxed, f"{name}: checker rejects"
+            ref = hi if sense == "max" else lo  # the optimum (lower = upper when proven)
+            if status == "optimal":
+                published = f"{ref:.0f}"
+                hit = abs(sol.objective - ref) < 1e-6
+            else:
+                published = f"[{lo:.0f},{hi:.0f}]"
+                hit = lo - 1e-6 <= sol.objective <= hi + 1e-6
+            diff = (sol.objective - ref) / max(1.0, abs(ref))
+            if status == "optimal":
+                total += 1
+                hits += hit
+            print(
+                f"{name:<10} {sense:<5} {published:>16} {sol.objective:>9.0f} {sol.bound:>9.0f} "
+                f"{sol.status:<9} {'yes' if hit else 'NO':<4} {diff:>8.4%} {sec:>6.1f}",
+                flush=True,
+            )
+    print(f"\npublished optima reached: {hits}/{total}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

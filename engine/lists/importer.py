@@ -1,0 +1,143 @@
+"""Import the coordinators' list files into the graph: all of them or nothing.
+
+Every file is read and checked first (``validate_lists``); only when no record is bad is the
+whole import written in one ``store.write`` (atomic in both stores), together with one audit
+event. Bad data never raises: the report says ``applied=False`` and lists every bad record.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..errors import FourlinksError, ImportRejected
+from ..store.base import GraphStore
+from .headers import LISTS, ORDER
+from .validate import FileSpec, RowError, validate_lists
+
+
+@dataclass
+class ImportReport:
+    """The outcome of one import: counts per list, every error, and whether it was applied."""
+
+    applied: bool = False
+    dry_run: bool = False
+    lang: str = "zh"
+    files: list[tuple[str, str]] = field(default_factory=list)  # (list kind, path)
+    counts: dict[str, int] = field(default_factory=dict)  # rows read per list
+    created: dict[str, int] = field(default_factory=dict)  # nodes created per list (would be, in a dry run)
+    updated: dict[str, int] = field(default_factory=dict)
+    nodes: int = 0
+    rels: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    event: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "applied": self.applied,
+            "dry_run": self.dry_run,
+            "ok": self.ok,
+            "files": [{"list": k, "path": p} for k, p in self.files],
+            "counts": self.counts,
+            "created": self.created,
+            "updated": self.updated,
+            "nodes": self.nodes,
+            "rels": self.rels,
+            "errors": [e.to_dict(self.lang) for e in self.errors],
+            "warnings": [w.to_dict(self.lang) for w in self.warnings],
+            "event": self.event,
+        }
+
+    def summary(self, lang: str | None = None) -> str:
+        """A few lines for a terminal: what was read, what happened, the first errors."""
+        lang = lang or self.lang
+        zh = lang == "zh"
+        lines = []
+        for kind in ORDER:
+            if kind not in self.counts:
+                continue
+            spec = LISTS[kind]
+            c, n, u = self.counts[kind], self.created.get(kind, 0), self.updated.get(kind, 0)
+            lines.append(
+                f"{spec.zh}：{c} 行（新增 {n}，更新 {u}）" if zh else f"{kind}: {c} rows ({n} new, {u} updated)"
+            )
+        if self.errors:
+            lines.append(
+                f"发现 {len(self.errors)} 处错误，未导入任何数据：" if zh
+                else f"{len(self.errors)} errors found; nothing was imported:"
+            )
+            lines.extend("  " + e.format(lang) for e in self.errors[:50])
+            if len(self.errors) > 50:
+                more = len(self.errors) - 50
+                lines.append(f"  ……另有 {more} 处" if zh else f"  ... and {more} more")
+        elif self.dry_run:
+            lines.append("检查通过（试运行，未写入）" if zh else "all records are valid (dry run, nothing written)")
+        elif self.applied:
+            lines.append(
+                f"已导入：{self.nodes} 个节点，{self.rels} 条关系" if zh
+                else f"imported: {self.nodes} nodes, {self.rels} relationships"
+            )
+        for w in self.warnings[:20]:
+            lines.append(("  提示：" if zh else "  note: ") + w.format(lang))
+        return "\n".join(lines)
+
+
+def import_lists(
+    store: GraphStore,
+    paths: FileSpec,
+    dry_run: bool = False,
+    lang: str = "zh",
+    *,
+    year: int | None = None,
+    actor: str | None = None,
+    audit: bool = True,
+    raise_on_error: bool = False,
+) -> ImportReport:
+    """Validate ``paths`` (``{kind: path}``, a list of paths, one path or a folder) against the
+    store and, when every record is good and ``dry_run`` is false, write them all in one batch.
+
+    Never applies part of an import. Returns the report; with ``raise_on_error`` a rejected
+    import raises ``ImportRejected`` carrying it instead."""
+    res = validate_lists(paths, store, lang, year=year)
+    rep = ImportReport(
+        dry_run=dry_run, lang=lang, files=res.files, counts=res.counts, created=res.created, updated=res.updated,
+        nodes=len(res.batch.nodes), rels=len(res.batch.rels), errors=list(res.errors), warnings=list(res.warnings),
+    )
+    if res.ok and not dry_run and len(res.batch):
+        batch = res.batch
+        if audit:
+            eid = f"evt-import-{uuid.uuid4().hex[:16]}"
+            batch.node(
+                "Event", eid, at=datetime.now(UTC).isoformat(timespec="seconds"), actor=actor, action="lists.import",
+                about=[], why="清单导入",
+                data=orjson.dumps({"files": [[k, Path(p).name] for k, p in res.files], "counts": res.counts,
+                                   "created": res.created, "updated": res.updated}).decode(),
+            )
+            rep.event = eid
+        try:
+            store.write(batch)
+        except FourlinksError as e:
+            rep.errors.append(RowError("", 0, "", f"写入失败，未导入任何数据：{e.message}",
+                                       f"write failed, nothing was imported: {e.message_en}"))
+            rep.event = None
+        else:
+            rep.applied = True
+    if rep.errors and raise_on_error:
+        raise ImportRejected(
+            f"清单有 {len(rep.errors)} 处错误，未导入任何数据", rep,
+            message_en=f"{len(rep.errors)} bad records in the lists; nothing was imported",
+        )
+    return rep
+
+
+__all__ = ["ImportReport", "import_lists"]

@@ -1,0 +1,371 @@
+"""The yearly round: snapshot → candidates → problem → solve → project list, unmet list,
+KPIs, compared with the greedy baseline, and written to the store in one transaction."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import orjson
+from pydantic import BaseModel, Field
+
+from ..errors import InvalidInput
+from ..store.base import Batch, GraphStore
+from .candidates import Pair, demand_weight, generate, reachable_reason
+from .explain import project_reason, unmet_label
+from .greedy import greedy, nearest_first
+from .kpis import compute_kpis
+from .params import RoundParams
+from .problem import PCandidate, PDemand, PObjective, PPair, PPin, PResource, Problem, PUnit, SAllocation, SolveParams
+from .snapshot import SDemand, Snapshot, SResource, take_snapshot
+from .solver import solve
+
+Progress = Callable[[str, float], None]
+
+ACTIVE = ("confirmed", "in_progress", "completed", "evaluated")
+"""Project states that a re-round keeps pinned: the two sides have agreed."""
+
+
+class AllocationOut(BaseModel):
+    resource: str
+    resource_name: str
+    unit: str
+    unit_name: str
+    kind: str
+    amount: int
+    score: float
+    terms: dict[str, float]
+    travel_minutes: float
+    level: str
+
+
+class ProjectOut(BaseModel):
+    id: str
+    demand: str
+    demand_name: str
+    community: str
+    category: str
+    quantity: int
+    covered: int
+    score: float
+    terms: dict[str, float]
+    reason_zh: str
+    reason_en: str
+    allocations: list[AllocationOut]
+
+
+class UnmetOut(BaseModel):
+    demand: str
+    demand_name: str
+    community: str
+    category: str
+    quantity: int
+    covered: int
+    reason: str
+    reason_zh: str
+    reason_en: str
+
+
+class BaselineOut(BaseModel):
+    objective: float
+    kpis: dict[str, object]
+
+
+class RoundResult(BaseModel):
+    round_id: str
+    scope: str
+    year: int | None
+    input_hash: str
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    wall_time: float
+    solve_time: float
+    candidates: int
+    components: int
+    relaxed: bool = False
+    kpis: dict[str, object]
+    baseline: BaselineOut
+    projects: list[ProjectOut]
+    unmet: list[UnmetOut]
+    params: dict[str, object] = Field(default_factory=dict)
+    run_by: str = ""
+    parent: str | None = None
+
+    def project_list(self) -> list[tuple[str, tuple[tuple[str, int], ...]]]:
+        """The project list as plain data (demand, ((resource, amount), …)): what
+        "same inputs and seed → same project list" compares."""
+        return [(p.demand, tuple((a.resource, a.amount) for a in p.allocations)) for p in self.projects]
+
+
+def build_problem(snap: Snapshot, pairs: list[Pair], params: RoundParams) -> Problem:
+    w = params.weights
+    must = {
+        "as_listed": lambda d: d.must_cover,
+        "none": lambda d: False,
+        "priority5": lambda d: d.must_cover or d.priority >= 5,
+    }[params.must_cover]
+    used_r = {p.resource for p in pairs}
+    units = sorted({r.unit for r in snap.resources if r.id in used_r})
+    unit_limit = {u.id: u.max_projects for u in snap.units}
+    if params.unit_project_limit is not None:
+        unit_limit = dict.fromkeys(unit_limit, params.unit_project_limit)
+    return Problem(
+        name=f"round {snap.scope} {snap.year}",
+        resources=[
+            PResource(id=r.id, capacity=r.capacity, min_allocation=r.min_allocation, unit=r.unit)
+            for r in snap.resources
+            if r.id in used_r
+        ],
+        demands=[
+            PDemand(
+                id=d.id,
+                quantity=d.quantity,
+                must_cover=must(d),
+                splittable=d.splittable,
+                max_partners=d.max_partners,
+                community=d.place.community,
+                weight=round(demand_weight(d, w), 6),
+            )
+            for d in snap.demands
+        ],
+        units=[PUnit(id=u, max_projects=unit_limit.get(u)) for u in units],
+        candidates=[
+            PCandidate(resource=p.resource, demand=p.demand, score=round(p.score, 9),
+                       terms={k: round(v, 9) for k, v in p.terms.items()})
+            for p in pairs
+        ],
+        pins=[PPin(resource=r, demand=d, amount=a) for r, d, a in snap.pins
+              if any(p.resource == r and p.demand == d for p in pairs)],
+        bans=[PPair(resource=r, demand=d) for r, d in snap.bans],
+        reference=[PPair(resource=r, demand=d) for r, d in snap.reference],
+        objective=PObjective(
+            full_coverage_bonus=w.full_coverage_bonus,
+            fragmentation=w.fragmentation,
+            change_penalty=w.change_penalty if snap.reference else 0.0,
+            fairness=params.fairness,
+            fairness_weight=params.fairness_weight,
+            fairness_floor=params.fairness_floor,
+        ),
+    )
+
+
+def _unmet_reason(
+    d: SDemand, pairs_of: list[Pair], snap: Snapshot, res: dict[str, SResource], limit: dict[str, int | None],
+    used: dict[str, int], unit_projects: dict[str, set[str]], partners: dict[str, set[str]], covered: int,
+) -> str:
+    """The first rule, in the order a coordinator would check, that kept the demand short."""
+    if not pairs_of:
+        return reachable_reason(snap, d)
+    remaining = d.quantity - covered
+    free = [p for p in pairs_of if res[p.resource].capacity - used[p.resource] >= min(res[p.resource].min_allocation,
+                                                                                        remaining)]
+    if not free:
+        return "capacity_taken"
+    open_units = [p for p in free
+                  if limit.get(res[p.resource].unit) is None
+                  or len(unit_projects[res[p.resource].unit]) < (limit.get(res[p.resource].unit) or 0)
+                  or d.id in unit_projects[res[p.resource].unit]]
+    if not open_units:
+        return "unit_limit"
+    if d.max_partners is not None and len(partners[d.id]) >= d.max_partners:
+        return "partner_limit"
+    if not d.splittable and not any(res[p.resource].capacity - used[p.resource] >= d.quantity for p in open_units):
+        return "not_splittable"
+    return "low_value"
+
+
+def assemble(
+    snap: Snapshot,
+    pairs: list[Pair],
+    problem: Problem,
+    allocations: list[SAllocation],
+    params: RoundParams,
+    round_id: str,
+    conflicts: set[str] = frozenset(),  # type: ignore[assignment]
+) -> tuple[list[ProjectOut], list[UnmetOut]]:
+    """Projects (best first) and unmet demands with reasons, from a set of allocations."""
+    pmap = {(p.resource, p.demand): p for p in pairs}
+    pairs_by_d: dict[str, list[Pair]] = defaultdict(list)
+    for p in pairs:
+        pairs_by_d[p.demand].append(p)
+    res = {r.id: r for r in snap.resources}
+    units = {u.id: u for u in snap.units}
+    limit = {u.id: u.max_projects for u in problem.units}
+    by_d: dict[str, list[SAllocation]] = defaultdict(list)
+    used: dict[str, int] = defaultdict(int)
+    unit_projects: dict[str, set[str]] = defaultdict(set)
+    partners: dict[str, set[str]] = defaultdict(set)
+    for a in allocations:
+        if a.amount <= 0:
+            continue
+        by_d[a.demand].append(a)
+        used[a.resource] += a.amount
+        u = res[a.resource].unit
+        unit_projects[u].add(a.demand)
+        partners[a.demand].add(u)
+    projects: list[ProjectOut] = []
+    unmet: list[UnmetOut] = []
+    for d in snap.demands:
+        lines = sorted(by_d.get(d.id, []), key=lambda a: (-a.amount, a.resource))
+        covered = sum(a.amount for a in lines)
+        if lines:
+            outs = []
+            total_terms: dict[str, float] = defaultdict(float)
+            for a in lines:
+                p = pmap[(a.resource, a.demand)]
+                r = res[a.resource]
+                t = {k: round(v * a.amount, 4) for k, v in p.terms.items()}
+                for k, v in t.items():
+                    total_terms[k] += v
+                outs.append(AllocationOut(
+                    resource=r.id, resource_name=r.name, unit=r.unit,
+                    unit_name=units[r.unit].name if r.unit in units else r.unit, kind=r.kind, amount=a.amount,
+                    score=round(p.score * a.amount, 4), terms=t, travel_minutes=round(p.minutes, 2), level=p.level,
+                ))
+            if covered >= d.quantity and problem.objective.full_coverage_bonus:
+                total_terms["full_coverage_bonus"] = round(
+                    problem.objective.full_coverage_bonus * demand_weight(d, params.weights), 4)
+            if problem.objective.fragmentation:
+                total_terms["fragmentation"] = -round(problem.objective.fragmentation * len(lines), 4)
+            desc = [(o.unit_name, o.kind, o.amount, o.travel_minutes, o.level, res[o.resource].travel_mode)
+                    for o in outs]
+            projects.append(ProjectOut(
+                id=f"{round_id}-{d.id}", demand=d.id, demand_name=d.name, community=d.place.community or "",
+                category=d.category, quantity=d.quantity, covered=covered,
+                score=round(sum(total_terms.values()), 4), terms={k: round(v, 4) for k, v in total_terms.items()},
+                reason_zh=project_reason(d.category, d.quantity, covered, desc, "zh"),
+                reason_en=project_reason(d.category, d.quantity, covered, desc, "en"),
+                allocations=outs,
+            ))
+        if covered < d.quantity:
+            code = "must_cover_infeasible" if d.id in conflicts else _unmet_reason(
+                d, pairs_by_d.get(d.id, []), snap, res, limit, used, unit_projects, partners, covered)
+            unmet.append(UnmetOut(
+                demand=d.id, demand_name=d.name, community=d.place.community or "", category=d.category,
+                quantity=d.quantity, covered=covered, reason=code,
+                reason_zh=unmet_label(code, "zh"), reason_en=unmet_label(code, "en"),
+            ))
+    projects.sort(key=lambda p: (-p.score, p.demand))
+    return projects, unmet
+
+
+def new_round_id(scope: str, year: int | None) -> str:
+    return f"RND-{year or 'all'}-{scope}-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def run_round(
+    store: GraphStore,
+    scope: str,
+    params: RoundParams | None = None,
+    *,
+    run_by: str = "cli",
+    parent: str | None = None,
+    write: bool = True,
+    progress: Progress | None = None,
+    snapshot: Snapshot | None = None,
+    round_id: str | None = None,
+) -> RoundResult:
+    """Run a yearly round on a scope. ``parent`` makes it a re-round of a published round:
+    confirmed projects pinned, declined pairs banned, changes to the published list penalised."""
+    params = params or RoundParams()
+    say = progress or (lambda stage, frac: None)
+    t0 = time.perf_counter()
+    say("snapshot", 0.05)
+    snap = snapshot or take_snapshot(store, scope, params.year)
+    if parent is not None:
+        snap = with_revision_context(store, snap, parent)
+    if not snap.demands:
+        raise InvalidInput(f"范围 {scope} 没有需求清单", message_en=f"scope {scope} has no demand list")
+    say("candidates", 0.15)
+    pairs = generate(snap, params)
+    problem = build_problem(snap, pairs, params)
+    say("baseline", 0.25)
+    base = greedy(problem, nearest_first(1))
+    say("solve", 0.3)
+    t1 = time.perf_counter()
+    sol = solve(problem, SolveParams(time_limit=params.time_limit, workers=params.workers, seed=params.seed,
+                                     relative_gap=params.relative_gap), hint=base)
+    solve_time = time.perf_counter() - t1
+    say("explain", 0.9)
+    rid = round_id or new_round_id(scope, snap.year)
+    conflicts = {c.demand for c in sol.conflicts}
+    projects, unmet = assemble(snap, pairs, problem, list(sol.allocations), params, rid, conflicts)
+    pmap = {(p.resource, p.demand): p for p in pairs}
+    kpis = compute_kpis(snap, pmap, [(a.resource, a.demand, a.amount) for a in sol.allocations], params.weights)
+    from .checker import objective_of
+
+    base_obj = objective_of(problem, base)["total"] if base else 0.0
+    base_kpis = compute_kpis(snap, pmap, [(a.resource, a.demand, a.amount) for a in base], params.weights)
+    result = RoundResult(
+        round_id=rid, scope=scope, year=snap.year, input_hash=snap.hash(), status=sol.status,
+        objective=round(sol.objective, 4), bound=round(sol.bound, 4), gap=round(sol.gap, 6),
+        wall_time=round(time.perf_counter() - t0, 3), solve_time=round(solve_time, 3), candidates=len(pairs),
+        components=sol.components, relaxed=sol.relaxed, kpis=kpis,
+        baseline=BaselineOut(objective=round(base_obj, 4), kpis=base_kpis), projects=projects, unmet=unmet,
+        params=params.model_dump(mode="json"), run_by=run_by, parent=parent,
+    )
+    if write:
+        say("write", 0.95)
+        store.write(round_batch(result))
+    say("done", 1.0)
+    return result
+
+
+def round_batch(result: RoundResult, status: str = "done") -> Batch:
+    """The Round with its Projects, Allocations and the audit Event, as one atomic write."""
+    b = Batch()
+    now = _now()
+    b.node(
+        "Round", result.round_id, name=f"{result.scope} {result.year}", year=result.year, scope=result.scope,
+        params=orjson.dumps(result.params).decode(), input_hash=result.input_hash, run_by=result.run_by,
+        status=status, solver_status=result.status, objective=result.objective, bound=result.bound, gap=result.gap,
+        kpis=orjson.dumps(result.kpis).decode(),
+        unmet=orjson.dumps([u.model_dump() for u in result.unmet]).decode(),
+        created_at=now, parent=result.parent, version=1,
+    )
+    if result.parent:
+        b.rel("REVISES", "Round", result.round_id, "Round", result.parent)
+    for p in result.projects:
+        b.node("Project", p.id, name=p.demand_name, round=result.round_id, demand=p.demand, status="proposed",
+               score=p.score, terms=orjson.dumps(p.terms).decode(), reason_zh=p.reason_zh, reason_en=p.reason_en,
+               covered=p.covered, version=1, updated_at=now)
+        b.rel("PROPOSES", "Round", result.round_id, "Project", p.id)
+        b.rel("FULFILS", "Project", p.id, "Demand", p.demand)
+        for a in p.allocations:
+            aid = f"{p.id}-{a.resource}"
+            b.node("Allocation", aid, project=p.id, resource=a.resource, unit=a.unit, amount=a.amount, score=a.score,
+                   terms=orjson.dumps(a.terms).decode(), travel_minutes=a.travel_minutes, level=a.level)
+            b.rel("HAS", "Project", p.id, "Allocation", aid)
+            b.rel("DRAWS_ON", "Allocation", aid, "Resource", a.resource)
+    eid = f"EV-{result.round_id}"
+    b.node("Event", eid, at=now, actor=result.run_by, action="round.run", about=[result.round_id],
+           to_state=status, input_hash=result.input_hash,
+           why=f"{len(result.projects)} projects, {len(result.unmet)} unmet, status {result.status}",
+           data=orjson.dumps({"objective": result.objective, "gap": result.gap}).decode())
+    b.rel("ABOUT", "Event", eid, "Round", result.round_id)
+    return b
+
+
+def with_revision_context(store: GraphStore, snap: Snapshot, parent: str) -> Snapshot:
+    """Pins, bans and the reference list a re-round of ``parent`` must respect."""
+    from dataclasses import replace
+
+    pins: list[tuple[str, str, int]] = []
+    reference: list[tuple[str, str]] = []
+    for p in store.find("Project", {"round": parent}):
+        lines = store.find("Allocation", {"project": p["id"]})
+        if p.get("status") in ACTIVE:
+            pins.extend((a["resource"], p["demand"], int(a["amount"])) for a in lines)
+        if p.get("status") != "declined":
+            reference.extend((a["resource"], p["demand"]) for a in lines)
+    bans = {(c["resource"], c["demand"]) for c in store.find("Claim", {"status": "declined"})
+            if c.get("resource") and c.get("demand")}
+    return replace(snap, pins=tuple(sorted(pins)), bans=tuple(sorted(bans)), reference=tuple(sorted(set(reference))))

@@ -1,0 +1,512 @@
+"""Solve a matching ``Problem`` with OR-Tools CP-SAT: decomposed, deterministic, exactly reported.
+
+Pipeline
+--------
+1. **Decompose** the candidate graph into connected components (resources and demands joined by
+   their usable candidate lines; resources of a unit joined when the unit has a project limit,
+   since the limit couples its demands; demands of a community joined when fairness couples them —
+   all of them for ``maxmin``, which has one shared minimum). Independent parts are solved
+   separately, which keeps each model small; tiny components are bundled (up to
+   ``BUNDLE_SIZE``) so thousands of isolated demands do not each pay CP-SAT's start-up cost.
+2. **Model** each part with the one-piece-per-rule builders of ``engine.matching.rules``.
+3. **Scale** the objective to integers (CP-SAT needs integer coefficients): if every coefficient is
+   integral it is used exactly, else all are multiplied by ``OBJ_SCALE`` and rounded.
+4. **Report** the objective as the exact float recomputed from the allocations by the independent
+   ``checker.objective_of`` (so solver and checker can never disagree), in the problem's sense
+   (for ``minimize`` objective and bound are costs). ``bound`` combines each part's CP-SAT best
+   bound (unscaled, plus the constant terms the model leaves out); ``gap = |bound − objective| /
+   max(1, |objective|)``. A part solved to optimality reports its exact objective as its bound.
+5. **Must-cover infeasibility** does not fail the round: the part is re-solved with the must-cover
+   equalities turned into shortfall variables, lexicographically (first minimise the total
+   shortfall, then, with the shortfall held at that level, optimise the objective). The result
+   has ``status = "INFEASIBLE"``, ``relaxed = True``, the best relaxed allocations, and a
+   ``Conflict`` per short demand with a reason (no_candidate, reach_capacity_short, unit_limit,
+   competing_must_cover).
+6. **Warm start**: the caller's ``hint`` (else the greedy baseline) is given to CP-SAT as a hint,
+   and if it is feasible and better than what the solver returns for a part (a timed-out
+   search), the hint's allocations are returned instead: the result is never worse than a
+   feasible hint.
+
+Determinism (required: same problem, params and seed → same allocations)
+------------------------------------------------------------------------
+CP-SAT's default multi-worker search is a race between threads and is not reproducible. The
+parameter proto (``sat_parameters.proto``) says of ``interleave_search``: "the search is
+deterministic (independently of num_workers!)" — the workers run in synchronised batches
+(``DeterministicLoop``) instead of freely (``NonDeterministicLoop``). With one worker the search
+is sequential and deterministic without it. A wall-clock limit would still cut that deterministic
+search at a machine- and load-dependent point, so each part's budget is a *deterministic* time
+limit (``max_deterministic_time``, an operation count ≈ seconds), derived only from
+``params.time_limit`` and the part's share of the problem size, never from the clock. A
+wall-clock cap (``max_time_in_seconds``, the time left of ``params.time_limit``) stays as a
+safety net; ``DTIME_PER_SECOND`` is set below the deterministic-time rate measured on 2 cores
+so that the deterministic limit, not the clock, is what normally stops a search. Only a run
+where the wall cap fires first (a heavily loaded machine) may differ. ``random_seed`` is
+``params.seed``; everything (components, variables, constraints, allocations) is built in sorted
+id order so the model itself is identical from run to run.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from engine.matching.checker import check, objective_of
+from engine.matching.greedy import greedy
+from engine.matching.problem import (
+    Conflict,
+    PCandidate,
+    Problem,
+    SAllocation,
+    Solution,
+    SolveParams,
+    Status,
+)
+from engine.matching.rules import (
+    ModelVars,
+    build_model,
+    communities,
+    pair_bounds,
+    sense_sign,
+    unit_key,
+)
+
+#: Factor applied to non-integral objective coefficients before rounding.
+OBJ_SCALE = 1000
+#: Deterministic-time units granted per second of ``time_limit`` (kept below the rate CP-SAT
+#: reaches on 2 cores so the deterministic limit, not the clock, ends a search).
+DTIME_PER_SECOND = 0.5
+#: Smallest deterministic budget of a part (small parts finish long before it anyway).
+MIN_DTIME = 0.05
+#: Components smaller than this (demands + candidate lines) are bundled into one model.
+BUNDLE_SIZE = 400
+
+_STATUS: dict[int, Status] = {
+    cp_model.OPTIMAL: "OPTIMAL",
+    cp_model.FEASIBLE: "FEASIBLE",
+    cp_model.INFEASIBLE: "INFEASIBLE",
+    cp_model.UNKNOWN: "UNKNOWN",
+    cp_model.MODEL_INVALID: "MODEL_INVALID",
+}
+
+
+# ---------------------------------------------------------------- decomposition
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, a: str) -> str:
+        self.parent.setdefault(a, a)
+        root = a
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[a] != root:
+            self.parent[a], a = root, self.parent[a]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            if rb < ra:
+                ra, rb = rb, ra
+            self.parent[rb] = ra
+
+
+def _usable(problem: Problem) -> list[PCandidate]:
+    """Candidate lines that can carry an amount (not banned, able to give their minimum) or are pinned."""
+    res = {r.id: r for r in problem.resources}
+    dem = {d.id: d for d in problem.demands}
+    banned = {(b.resource, b.demand) for b in problem.bans}
+    pins = {(p.resource, p.demand) for p in problem.pins}
+    out = []
+    for c in problem.candidates:
+        pair = (c.resource, c.demand)
+        if pair in pins:
+            out.append(c)
+            continue
+        if pair in banned:
+            continue
+        lo, ub = pair_bounds(res[c.resource], dem[c.demand], c)
+        if ub >= lo and ub > 0:
+            out.append(c)
+    return out
+
+
+def components(problem: Problem) -> list[tuple[list[str], list[str]]]:
+    """Independent parts as sorted (resource ids, demand ids), ordered by their smallest node."""
+    uf = _UnionFind()
+    for r in problem.resources:
+        uf.find("r:" + r.id)
+    for d in problem.demands:
+        uf.find("d:" + d.id)
+    for c in _usable(problem):
+        uf.union("r:" + c.resource, "d:" + c.demand)
+    limited = {u.id for u in problem.units if u.max_projects is not None}
+    first_of_unit: dict[str, str] = {}
+    for r in sorted(problem.resources, key=lambda r: r.id):
+        u = unit_key(r)
+        if u in limited:
+            if u in first_of_unit:
+                uf.union(first_of_unit[u], "r:" + r.id)
+            else:
+                first_of_unit[u] = "r:" + r.id
+    obj = problem.objective
+    if obj.fairness != "none" and obj.fairness_weight:
+        comms = communities(problem)
+        everyone = [d for members in comms.values() for d in members]
+        groups = [everyone] if obj.fairness == "maxmin" else list(comms.values())
+        for g in groups:
+            for d in g[1:]:
+                uf.union("d:" + g[0].id, "d:" + d.id)
+    parts: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
+    for node in sorted(uf.parent):
+        kind, ident = node[0], node[2:]
+        parts[uf.find(node)][0 if kind == "r" else 1].append(ident)
+    return sorted(parts.values(), key=lambda p: min(["r:" + x for x in p[0]] + ["d:" + x for x in p[1]]))
+
+
+def _subproblem(problem: Problem, rids: set[str], dids: set[str]) -> Problem:
+    """The part of ``problem`` on these resources and demands (no re-validation: it is a subset)."""
+
+    def inside(p: object) -> bool:
+        return p.resource in rids and p.demand in dids  # type: ignore[attr-defined]
+
+    resources = [r for r in problem.resources if r.id in rids]
+    used_units = {r.unit for r in resources}
+    return Problem.model_construct(
+        name=problem.name,
+        resources=resources,
+        demands=[d for d in problem.demands if d.id in dids],
+        units=[u for u in problem.units if u.id in used_units],
+        candidates=[c for c in problem.candidates if inside(c)],
+        pins=[p for p in problem.pins if inside(p)],
+        bans=[b for b in problem.bans if inside(b)],
+        reference=[p for p in problem.reference if inside(p)],
+        objective=problem.objective,
+    )
+
+
+# ---------------------------------------------------------------- one part
+
+
+@dataclass
+class _Part:
+    status: Status
+    allocations: list[SAllocation]
+    bound_value: float  # best bound in value units (larger is better), constants included
+    relaxed: bool = False
+    conflicts: list[Conflict] = field(default_factory=list)
+
+
+def _scaled_objective(mv: ModelVars) -> tuple[cp_model.LinearExprT, int]:
+    """Σ coef·expr with integer coefficients, and the factor they were scaled by."""
+    coefs = [c for c, _ in mv.objective]
+    scale = 1 if all(abs(c - round(c)) < 1e-9 for c in coefs) else OBJ_SCALE
+    terms = []
+    for c, e in mv.objective:
+        k = round(c * scale)
+        if k:
+            terms.append(k * e)
+    return sum(terms, cp_model.LinearExpr.constant(0)), scale
+
+
+def _constant_value(sub: Problem, relaxed: bool) -> float:
+    """Objective value (value units) that the model leaves out as constants: the −penalty part of
+    every reference line, and the bonus of must-cover demands (always full unless relaxed)."""
+    obj = sub.objective
+    v = -obj.change_penalty * len(sub.reference)
+    if obj.full_coverage_bonus and not relaxed:
+        v += math.fsum(obj.full_coverage_bonus * d.weight for d in sub.demands if d.must_cover)
+    return v
+
+
+def _solver(params: SolveParams, seed: int, dtime: float, deadline: float) -> cp_model.CpSolver:
+    s = cp_model.CpSolver()
+    p = s.parameters
+    p.num_workers = 1
+    p.random_seed = seed
+    p.max_deterministic_time = dtime
+    p.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
+    p.relative_gap_limit = params.relative_gap
+    return s
+
+
+def _portfolio(
+    model: cp_model.CpModel, params: SolveParams, dtime: float, deadline: float, maximize: bool
+) -> tuple[int, cp_model.CpSolver, float]:
+    """Run ``params.workers`` sequential searches (seeds seed, seed+1, …) side by side.
+
+    Each search is single-threaded and stopped by deterministic time, so each is reproducible;
+    the winner is picked by (best objective, lowest worker index), so the portfolio is too. The
+    returned bound is the best bound any worker proved.
+    """
+    solvers = [_solver(params, params.seed + k, dtime, deadline) for k in range(params.workers)]
+    if len(solvers) == 1:
+        codes = [solvers[0].solve(model)]
+    else:
+        with ThreadPoolExecutor(len(solvers)) as ex:
+            codes = list(ex.map(lambda s: s.solve(model), solvers))
+    sign = 1 if maximize else -1
+    found = [k for k, c in enumerate(codes) if c in (cp_model.OPTIMAL, cp_model.FEASIBLE)]
+    for k, c in enumerate(codes):
+        if c in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
+            return c, solvers[k], math.nan
+    if not found:
+        return codes[0], solvers[0], math.nan
+    best = max(found, key=lambda k: (sign * solvers[k].objective_value, -k))
+    code = cp_model.OPTIMAL if any(codes[k] == cp_model.OPTIMAL for k in found) else cp_model.FEASIBLE
+    bound = min(sign * s.best_objective_bound for s in solvers) * sign
+    if code == cp_model.OPTIMAL:
+        best = min(k for k in found if codes[k] == cp_model.OPTIMAL)
+        bound = solvers[best].objective_value
+    return code, solvers[best], bound
+
+
+def _add_hint(model: cp_model.CpModel, mv: ModelVars, hint: dict[tuple[str, str], int]) -> None:
+    for p, xv in mv.xvar.items():
+        model.add_hint(xv, hint.get(p, 0))
+    for p, yv in mv.y.items():
+        model.add_hint(yv, 1 if hint.get(p, 0) > 0 else 0)
+
+
+def _extract(solver: cp_model.CpSolver, mv: ModelVars) -> list[SAllocation]:
+    out = []
+    for p in mv.idx.pairs:
+        x = int(solver.value(mv.x[p]))
+        if x > 0:
+            out.append(SAllocation(resource=p[0], demand=p[1], amount=x, score=mv.idx.cand[p].score * x))
+    return out
+
+
+def _value(sub: Problem, allocs: list[SAllocation]) -> float:
+    return sense_sign(sub) * objective_of(sub, allocs)["total"]
+
+
+def _conflicts(sub: Problem, mv: ModelVars, allocs: list[SAllocation]) -> list[Conflict]:
+    """Name each must-cover demand the relaxed solution leaves short, with the likeliest reason."""
+    idx = mv.idx
+    given: dict[str, int] = defaultdict(int)
+    dems_of_unit: dict[str, set[str]] = defaultdict(set)
+    for a in allocs:
+        given[a.demand] += a.amount
+        dems_of_unit[idx.unit_of[a.resource]].add(a.demand)
+    banned = idx.banned
+    any_cand: dict[str, int] = defaultdict(int)
+    for c in sub.candidates:
+        if (c.resource, c.demand) not in banned:
+            any_cand[c.demand] += 1
+    out = []
+    for d in idx.demand_ids():
+        dem = idx.dem[d]
+        if not dem.must_cover or given[d] >= dem.quantity:
+            continue
+        lines = idx.by_dem.get(d, [])
+        reach = sum(idx.ub[p] for p in lines)
+        units: dict[str, int] = defaultdict(int)
+        for p in lines:
+            units[idx.unit_of[p[0]]] += idx.ub[p]
+        top = sorted(units.values(), reverse=True)[: dem.max_partners or len(units)]
+        full = [u for u in units if u in idx.unit_limit and len(dems_of_unit[u] - {d}) >= idx.unit_limit[u]]
+        short = f"gets {given[d]} of {dem.quantity}"
+        if any_cand[d] == 0:
+            out.append(Conflict(demand=d, reason="no_candidate", detail=f"no candidates after bans; {short}"))
+        elif reach < dem.quantity:
+            out.append(
+                Conflict(
+                    demand=d,
+                    reason="reach_capacity_short",
+                    detail=f"its candidates can give at most {reach} of {dem.quantity}",
+                )
+            )
+        elif sum(top) < dem.quantity or (full and len(full) == len(units)):
+            why = f"units at their project limit: {sorted(full)}" if full else "max_partners"
+            out.append(Conflict(demand=d, reason="unit_limit", detail=f"{why}; {short}"))
+        elif full:
+            out.append(Conflict(demand=d, reason="unit_limit", detail=f"units at limit {sorted(full)}; {short}"))
+        else:
+            out.append(
+                Conflict(
+                    demand=d,
+                    reason="competing_must_cover",
+                    detail=f"capacity is taken by other must-cover demands; {short}",
+                )
+            )
+    return out
+
+
+def _solve_part(
+    sub: Problem,
+    params: SolveParams,
+    dtime: float,
+    deadline: float,
+    hint: dict[tuple[str, str], int],
+    hint_allocs: list[SAllocation],
+) -> _Part:
+    model, mv = build_model(sub)
+    expr, scale = _scaled_objective(mv)
+    model.maximize(expr)
+    _add_hint(model, mv, hint)
+    code, solver, raw_bound = _portfolio(model, params, dtime, deadline, maximize=True)
+    status = _STATUS[code]
+    hint_ok = not check(sub, hint_allocs)
+
+    if status in ("OPTIMAL", "FEASIBLE"):
+        allocs = _extract(solver, mv)
+        exact = _value(sub, allocs)
+        bound = exact if status == "OPTIMAL" else raw_bound / scale + _constant_value(sub, False)
+        if hint_ok and _value(sub, hint_allocs) > exact + 1e-9:
+            allocs = hint_allocs
+        return _Part(status, allocs, max(bound, _value(sub, allocs)))
+
+    if status == "UNKNOWN" and hint_ok:
+        return _Part("FEASIBLE", hint_allocs, math.inf)
+
+    if status == "INFEASIBLE" and any(d.must_cover for d in sub.demands):
+        return _relaxed(sub, params, dtime, deadline, hint)
+    return _Part(status, [], _value(sub, []) if status == "INFEASIBLE" else math.inf)
+
+
+def _relaxed(
+    sub: Problem, params: SolveParams, dtime: float, deadline: float, hint: dict[tuple[str, str], int]
+) -> _Part:
+    """Lexicographic relaxation: least total must-cover shortfall first, then the best objective."""
+    model, mv = build_model(sub, relax_must_cover=True)
+    shortfall = sum(mv.shortfall.values(), cp_model.LinearExpr.constant(0))
+    model.minimize(shortfall)
+    _add_hint(model, mv, hint)
+    code, solver, _ = _portfolio(model, params, dtime / 2, deadline, maximize=False)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _Part(_STATUS[code] if code != cp_model.UNKNOWN else "INFEASIBLE", [], math.inf)
+    least = round(solver.objective_value)
+    first = _extract(solver, mv)
+    model.clear_hints()
+    _add_hint(model, mv, {(a.resource, a.demand): a.amount for a in first})
+    model.add(shortfall <= least)
+    expr, scale = _scaled_objective(mv)
+    model.maximize(expr)
+    code, solver, raw_bound = _portfolio(model, params, dtime / 2, deadline, maximize=True)
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        allocs = _extract(solver, mv)
+        bound = (
+            _value(sub, allocs)
+            if code == cp_model.OPTIMAL
+            else raw_bound / scale + _constant_value(sub, True)
+        )
+    else:
+        allocs = first
+        bound = math.inf
+    return _Part("INFEASIBLE", allocs, bound, relaxed=True, conflicts=_conflicts(sub, mv, allocs))
+
+
+# ---------------------------------------------------------------- public entry point
+
+
+def _bundles(parts: list[tuple[list[str], list[str]]], size: dict[int, int]) -> list[list[int]]:
+    """Group consecutive small components so each CP-SAT call has some work to do."""
+    out: list[list[int]] = []
+    cur: list[int] = []
+    cur_size = 0
+    for i in range(len(parts)):
+        if size[i] >= BUNDLE_SIZE:
+            out.append([i])
+            continue
+        cur.append(i)
+        cur_size += size[i]
+        if cur_size >= BUNDLE_SIZE:
+            out.append(cur)
+            cur, cur_size = [], 0
+    if cur:
+        out.append(cur)
+    return out
+
+
+def solve(
+    problem: Problem, params: SolveParams = SolveParams(), hint: list[SAllocation] | None = None
+) -> Solution:
+    """Optimise ``problem``; see the module docstring for decomposition, reporting and determinism."""
+    t0 = time.perf_counter()
+    deadline = t0 + params.time_limit
+    if hint is None:
+        hint = greedy(problem)
+    hint_map = {(a.resource, a.demand): a.amount for a in hint}
+
+    if params.decompose:
+        parts = components(problem)
+    else:
+        parts = [(sorted(r.id for r in problem.resources), sorted(d.id for d in problem.demands))]
+    usable = _usable(problem)
+    lines_of_dem: dict[str, int] = defaultdict(int)
+    for c in usable:
+        lines_of_dem[c.demand] += 1
+    size = {i: len(ds) + sum(lines_of_dem[d] for d in ds) for i, (_, ds) in enumerate(parts)}
+    groups = _bundles(parts, size)
+    total = max(1, sum(size.values()))
+
+    allocations: list[SAllocation] = []
+    bound_value = 0.0
+    statuses: list[Status] = []
+    relaxed = False
+    conflicts: list[Conflict] = []
+    group_of: dict[str, int] = {}
+    for g, group in enumerate(groups):
+        rids = {r for i in group for r in parts[i][0]}
+        dids = {d for i in group for d in parts[i][1]}
+        group_of.update({"r:" + r: g for r in rids})
+        group_of.update({"d:" + d: g for d in dids})
+        sub = _subproblem(problem, rids, dids)
+        trivial = not sub.candidates and not sub.reference and not any(d.must_cover for d in sub.demands)
+        if trivial and (sub.objective.fairness == "none" or not sub.objective.fairness_weight):
+            statuses.append("OPTIMAL")
+            bound_value += _value(sub, [])
+            continue
+        share = sum(size[i] for i in group) / total
+        dtime = max(MIN_DTIME, params.time_limit * DTIME_PER_SECOND * share)
+        sub_hint = [a for a in hint if a.resource in rids and a.demand in dids]
+        part = _solve_part(sub, params, dtime, deadline, hint_map, sub_hint)
+        statuses.append(part.status)
+        allocations.extend(part.allocations)
+        bound_value += part.bound_value
+        relaxed |= part.relaxed
+        conflicts.extend(part.conflicts)
+
+    # reference lines that join two parts (not candidates at all) are dropped whatever we do
+    cross = 0
+    for p in problem.reference:
+        gr, gd = group_of.get("r:" + p.resource), group_of.get("d:" + p.demand)
+        cross += gr is None or gd is None or gr != gd
+    bound_value -= problem.objective.change_penalty * cross
+
+    allocations.sort(key=lambda a: (a.resource, a.demand))
+    terms = objective_of(problem, allocations)
+    objective = terms.pop("total")
+    sign = sense_sign(problem)
+    bound = sign * bound_value if math.isfinite(bound_value) else sign * math.inf
+    if "MODEL_INVALID" in statuses:
+        status: Status = "MODEL_INVALID"
+    elif "INFEASIBLE" in statuses:
+        status = "INFEASIBLE"
+    elif "UNKNOWN" in statuses:
+        status = "UNKNOWN"
+    elif all(s == "OPTIMAL" for s in statuses):
+        status = "OPTIMAL"
+    else:
+        status = "FEASIBLE"
+    gap = abs(bound - objective) / max(1.0, abs(objective)) if math.isfinite(bound) else math.inf
+    return Solution(
+        status=status,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        allocations=allocations,
+        terms=terms,
+        components=len(parts),
+        wall_time=time.perf_counter() - t0,
+        relaxed=relaxed,
+        conflicts=sorted(conflicts, key=lambda c: c.demand),
+    )

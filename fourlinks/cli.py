@@ -1,0 +1,334 @@
+"""The ``fourlinks`` command line (Typer). Settings come from the environment
+(``FOURLINKS_STORE``, ``FOURLINKS_DATA_DIR``, ``NEO4J_*``) with ``--store`` on top."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from engine.config import Settings
+from engine.errors import FourlinksError
+from engine.store import GraphStore, open_store
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="fourlinks: 四联四共 co-building matching engine")
+schema_app = typer.Typer(no_args_is_help=True, help="graph schema / 图模式")
+app.add_typer(schema_app, name="schema")
+console = Console()
+err = Console(stderr=True)
+
+PRESETS = {"chizhou": "CZ"}
+"""Preset name → the id of its root (city) node."""
+
+StoreOpt = Annotated[str | None, typer.Option("--store", help="embedded|neo4j (overrides FOURLINKS_STORE)")]
+LangOpt = Annotated[str, typer.Option("--lang", help="zh|en")]
+
+
+def _settings(store: str | None) -> Settings:
+    if store not in (None, "embedded", "neo4j"):
+        raise typer.BadParameter("--store must be embedded or neo4j")
+    return Settings.load(store=store)
+
+
+@contextmanager
+def _store(store: str | None):  # type: ignore[no-untyped-def]
+    s = open_store(_settings(store))
+    try:
+        s.apply_schema()
+        yield s
+    finally:
+        s.close()
+
+
+def _fail(e: FourlinksError, lang: str = "zh") -> None:
+    err.print(f"[red]{e.message if lang == 'zh' else e.message_en}[/red]")
+    raise typer.Exit(2)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                    TimeElapsedColumn(), console=err, transient=True)
+
+
+# -- schema -------------------------------------------------------------------------------------
+@schema_app.command("apply")
+def schema_apply(store: StoreOpt = None) -> None:
+    """Apply constraints, indexes and migrations (idempotent) / 应用图模式。"""
+    try:
+        with _store(store) as s:
+            v = s.apply_schema()
+            console.print(f"schema version {v} ({s.kind})")
+    except FourlinksError as e:
+        _fail(e)
+
+
+@schema_app.command("show")
+def schema_show() -> None:
+    """Print the Cypher the schema generates."""
+    from graph_schema import SCHEMA, schema_statements
+
+    for st in schema_statements(SCHEMA):
+        console.print(st + ";")
+
+
+# -- synthetic city and loading ----------------------------------------------------------------
+def _synth(preset: str, seed: int, scale: int, year: int):  # type: ignore[no-untyped-def]
+    from engine.synth import synthesize
+
+    if preset not in PRESETS:
+        raise typer.BadParameter(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
+    return synthesize(preset, seed=seed, scale=scale, year=year)
+
+
+@app.command()
+def synth(
+    preset: Annotated[str, typer.Option(help="city preset")] = "chizhou",
+    seed: int = 1,
+    scale: Annotated[int, typer.Option(min=1, help="K times larger region, same statistics")] = 1,
+    year: int = 2026,
+    out: Annotated[Path, typer.Option(help="folder for the list files")] = Path("out/lists"),
+    fmt: Annotated[str, typer.Option("--format", help="csv|xlsx|json")] = "csv",
+) -> None:
+    """Build a synthetic city and write its lists as files / 生成合成城市并写出清单文件。"""
+    from engine.lists import batch_to_lists
+
+    batch = _synth(preset, seed, scale, year)
+    paths = batch_to_lists(batch, out, fmt=fmt)
+    console.print(f"{len(batch.nodes)} nodes, {len(batch.rels)} relationships → {out} ({len(paths)} files)")
+
+
+def load_preset(s: GraphStore, preset: str, seed: int = 1, scale: int = 1, year: int = 2026) -> None:
+    batch = _synth(preset, seed, scale, year)
+    with _progress() as prog:
+        task = prog.add_task("载入 / loading", total=len(batch))
+        stats = s.bulk_load(batch, progress=lambda n: prog.advance(task, n))
+    err.print(f"{stats.nodes} nodes, {stats.rels} relationships in {stats.seconds:.1f} s")
+
+
+@app.command()
+def load(
+    preset: Annotated[str | None, typer.Option(help="city preset, e.g. chizhou")] = None,
+    folder: Annotated[Path | None, typer.Option(help="a folder of list files")] = None,
+    seed: int = 1,
+    scale: Annotated[int, typer.Option(min=1)] = 1,
+    year: int = 2026,
+    replace: Annotated[bool, typer.Option(help="clear the store first")] = False,
+    store: StoreOpt = None,
+    lang: LangOpt = "zh",
+) -> None:
+    """Load a preset city or a folder of list files into the store / 载入数据。"""
+    if (preset is None) == (folder is None):
+        raise typer.BadParameter("give exactly one of --preset or --folder")
+    try:
+        with _store(store) as s:
+            if replace:
+                s.clear()
+                s.apply_schema()
+            if preset:
+                load_preset(s, preset, seed, scale, year)
+            else:
+                _import_files(s, sorted(p for p in folder.iterdir() if p.is_file()), False, lang)  # type: ignore[union-attr]
+            print_summary(s, lang)
+    except FourlinksError as e:
+        _fail(e, lang)
+
+
+def _import_files(s: GraphStore, files: list[Path], dry_run: bool, lang: str) -> bool:
+    from engine.lists import import_lists
+
+    report = import_lists(s, files, dry_run=dry_run, lang=lang)
+    if report.errors:
+        t = Table(title="导入错误 / import errors" if lang == "zh" else "import errors")
+        for col in (("文件", "file"), ("行", "row"), ("列", "column"), ("原因", "reason")):
+            t.add_column(col[0] if lang == "zh" else col[1])
+        for e in report.errors:
+            t.add_row(str(e.file), str(e.row), str(e.column), e.reason_zh if lang == "zh" else e.reason_en)
+        err.print(t)
+        err.print("[red]有错误，未写入任何记录。[/red]" if lang == "zh" else "[red]errors found: nothing applied.[/red]")
+        return False
+    verb = ("校验通过（未写入）" if dry_run else "已导入") if lang == "zh" else ("valid (dry run)" if dry_run else "imported")
+    console.print(f"{verb}: {report.counts}")
+    return True
+
+
+@app.command("import")
+def import_cmd(
+    files: Annotated[list[Path], typer.Argument(help="list files (CSV/XLSX/JSON)")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="validate only")] = False,
+    store: StoreOpt = None,
+    lang: LangOpt = "zh",
+) -> None:
+    """Import list files; any bad record rejects the whole batch / 导入清单。"""
+    try:
+        with _store(store) as s:
+            ok = _import_files(s, files, dry_run, lang)
+    except FourlinksError as e:
+        _fail(e, lang)
+    if not ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def export(
+    folder: Path,
+    fmt: Annotated[str, typer.Option("--format", help="csv|xlsx")] = "csv",
+    scope: Annotated[str | None, typer.Option(help="limit to a scope id")] = None,
+    store: StoreOpt = None,
+    lang: LangOpt = "zh",
+) -> None:
+    """Write the lists back to files / 导出清单。"""
+    from engine.lists import export_lists
+
+    try:
+        with _store(store) as s:
+            paths = export_lists(s, folder, fmt=fmt, lang=lang, scope=scope)
+    except FourlinksError as e:
+        _fail(e, lang)
+    for p in paths:
+        console.print(str(p))
+
+
+@app.command()
+def templates(folder: Path = Path("out/templates")) -> None:
+    """Write the XLSX templates of the lists / 写出清单模板。"""
+    from engine.lists import write_templates
+
+    for p in write_templates(folder):
+        console.print(str(p))
+
+
+def print_summary(s: GraphStore, lang: str = "zh") -> None:
+    from engine.summary import store_summary
+
+    for line in store_summary(s, lang):
+        console.print(line)
+
+
+@app.command()
+def summary(store: StoreOpt = None, lang: LangOpt = "zh") -> None:
+    """Counts by type and level, lists by category / 数据概况。"""
+    try:
+        with _store(store) as s:
+            print_summary(s, lang)
+    except FourlinksError as e:
+        _fail(e, lang)
+
+
+# -- matching ----------------------------------------------------------------------------------
+@app.command("round")
+def round_cmd(
+    preset: Annotated[str | None, typer.Option(help="run on a preset city (loaded if missing)")] = None,
+    scope: Annotated[str | None, typer.Option(help="a street, district or city id")] = None,
+    year: int | None = None,
+    time_limit: Annotated[float, typer.Option(help="solver seconds")] = 20.0,
+    workers: int = 2,
+    seed: int = 0,
+    parent: Annotated[str | None, typer.Option(help="re-round of this published round")] = None,
+    out: Annotated[Path | None, typer.Option(help="folder for projects/unmet CSV and XLSX")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+    no_write: Annotated[bool, typer.Option("--no-write", help="do not store the round")] = False,
+    store: StoreOpt = None,
+    lang: LangOpt = "zh",
+) -> None:
+    """Run the yearly matching round / 运行年度匹配。"""
+    from engine.matching.params import RoundParams
+    from engine.matching.round import run_round
+    from engine.reports import summary_lines, write_round_files
+
+    if (preset is None) == (scope is None):
+        raise typer.BadParameter("give exactly one of --preset or --scope")
+    try:
+        with _store(store) as s:
+            if preset is not None:
+                if preset not in PRESETS:
+                    raise typer.BadParameter(f"unknown preset {preset!r}")
+                scope = PRESETS[preset]
+                if s.label_of(scope) is None:
+                    load_preset(s, preset)
+            params = RoundParams(year=year, time_limit=time_limit, workers=workers, seed=seed)
+            with _progress() as prog:
+                task = prog.add_task("匹配 / matching", total=1.0)
+
+                def step(stage: str, frac: float) -> None:
+                    prog.update(task, completed=frac, description=f"匹配 / {stage}")
+
+                result = run_round(s, scope, params, run_by="cli", parent=parent, write=not no_write,  # type: ignore[arg-type]
+                                   progress=step)
+    except FourlinksError as e:
+        _fail(e, lang)
+    folder = out or Path("out") / result.round_id
+    files = write_round_files(result, folder, lang)
+    if as_json:
+        sys.stdout.write(result.model_dump_json() + "\n")
+        return
+    for line in summary_lines(result, lang):
+        console.print(line, highlight=False)
+    console.print(("清单已写出：" if lang == "zh" else "lists written: ") + ", ".join(str(f) for f in files))
+
+
+@app.command()
+def solve(
+    problem: Annotated[Path, typer.Argument(help="explicit problem file (JSON)")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    time_limit: Annotated[float, typer.Option(help="seconds")] = 30.0,
+    workers: int = 2,
+    seed: int = 0,
+    relative_gap: float = 0.0,
+) -> None:
+    """Solve an explicit problem file (docs/PROBLEM_FORMAT.md) / 求解显式问题文件。"""
+    from pydantic import ValidationError
+
+    from engine.matching.problem import Problem, SolveParams
+    from engine.matching.solver import solve as run_solve
+
+    try:
+        p = Problem.model_validate_json(problem.read_bytes())
+    except (OSError, ValidationError) as e:
+        err.print(f"[red]bad problem file {problem}: {e}[/red]")
+        raise typer.Exit(2) from e
+    sol = run_solve(p, SolveParams(time_limit=time_limit, workers=workers, seed=seed, relative_gap=relative_gap))
+    if as_json:
+        sys.stdout.write(sol.model_dump_json() + "\n")
+        return
+    console.print(f"status {sol.status}  objective {sol.objective:g}  bound {sol.bound:g}  gap {100 * sol.gap:.3f}%  "
+                  f"{sol.wall_time:.2f} s  {len(sol.allocations)} allocations, {sol.components} components")
+    for c in sol.conflicts:
+        console.print(f"  cannot cover {c.demand}: {c.reason} {c.detail}")
+
+
+@app.command()
+def recommend(
+    demand: Annotated[str, typer.Argument(help="demand id")],
+    k: Annotated[int, typer.Option(min=1)] = 5,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    store: StoreOpt = None,
+    lang: LangOpt = "zh",
+) -> None:
+    """Best units for one demand now (吹哨 item) / 为单项需求推荐共建单位。"""
+    from engine.matching.recommend import recommend as rec
+
+    try:
+        with _store(store) as s:
+            recs = rec(s, demand, k=k)
+    except FourlinksError as e:
+        _fail(e, lang)
+    if as_json:
+        sys.stdout.write(json.dumps([r.model_dump() for r in recs], ensure_ascii=False) + "\n")
+        return
+    for r in recs:
+        console.print(r.line(lang), highlight=False)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
