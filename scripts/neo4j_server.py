@@ -427,11 +427,29 @@ def _pid_is_ours(pid, home: str | Path | None = None) -> bool:
     return home is None or f"--home-dir={home}".encode() in cmdline
 
 
-def sweep_stale_homes(min_age: float = 300.0) -> None:
+def _home_in_use(home: Path) -> bool:
+    """True if any live process mentions `home` on its command line (or if we cannot tell)."""
+    proc_dir = Path("/proc")
+    if not (proc_dir / "self" / "cmdline").exists():
+        return True  # no /proc: never sweep
+    needle = str(home).encode()
+    for d in proc_dir.iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            if needle in (d / "cmdline").read_bytes():
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def sweep_stale_homes(min_age: float = 600.0) -> None:
     """Remove temp homes left behind by a killed `run` (its JVM dies via PDEATHSIG).
 
     Only touches folders we created (marker file), older than `min_age`, not
-    marked as kept, whose JVM is no longer running.
+    marked as kept, and referenced by no live process (every JVM we start has
+    ``--home-dir=<home>`` on its command line).
     """
     for home in Path(tempfile.gettempdir()).glob(HOME_PREFIX + "*"):
         try:
@@ -441,8 +459,10 @@ def sweep_stale_homes(min_age: float = 300.0) -> None:
             if time.time() - marker.stat().st_mtime < min_age:
                 continue
             pid_file = home / JVM_PID_FILE
-            pid = int(pid_file.read_text().strip()) if pid_file.is_file() else None
-            if pid is not None and _pid_is_ours(pid, home):
+            if not pid_file.is_file():
+                continue  # never launched, or launched by an older version of this script
+            pid = int(pid_file.read_text().strip())
+            if _pid_is_ours(pid, home) or _home_in_use(home):
                 continue
             shutil.rmtree(home, ignore_errors=True)
             log(f"removed stale temp home {home}")
