@@ -16,13 +16,16 @@ docs/SYNTHETIC_CITY.md. Place names are approximate.
 
 from __future__ import annotations
 
+import gc
 import math
 import random
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from .geo import haversine_m, travel_minutes
+import numpy as np
+
+from .geo import haversine_m, reach_meters, travel_minutes
 from .store.base import Batch, Node, Rel
 from .taxonomy import DEMAND_CATEGORIES, LEVEL_RANK, RESOURCE_KINDS
 
@@ -206,14 +209,21 @@ _SOE = (
     "城市建设投资集团有限公司", "水务有限公司", "供电公司", "移动分公司", "电信分公司", "联通分公司",
     "公共交通集团有限公司", "港务有限公司", "文化旅游集团有限公司", "建设投资集团有限公司", "工商银行支行",
     "农业银行支行", "中国银行支行", "建设银行支行", "农村商业银行", "邮政分公司", "石油分公司", "燃气有限公司",
-    "交通投资有限公司", "国有资本运营有限公司", "粮食储备有限公司", "烟草专卖局（公司）", "自来水公司",
+    "交通投资有限公司", "国有资本运营有限公司", "粮食储备有限公司", "烟草专卖局", "自来水公司",
     "城市管理服务有限公司", "产业投资集团有限公司", "人民保险分公司", "人寿保险分公司", "广电网络分公司",
+)
+_SOE_BRANCHES = (
+    ("中国工商银行", "支行"), ("中国农业银行", "支行"), ("中国银行", "支行"), ("中国建设银行", "支行"),
+    ("中国邮政储蓄银行", "支行"), ("交通银行", "支行"), ("中国移动", "营业厅"), ("中国电信", "营业厅"),
+    ("中国联通", "营业厅"), ("国网", "供电所"), ("中国石化", "加油站"), ("中国石油", "加油站"),
 )
 _SOCIAL = (
     "志愿者协会", "社会工作服务中心", "养老服务中心", "心理咨询服务中心", "义工联合会", "慈善协会",
     "青少年服务中心", "书画协会", "摄影协会", "老年大学协会", "读书会", "太极拳协会", "舞蹈协会",
     "助残服务中心", "家庭教育指导中心", "法律援助志愿服务队", "邻里互助会", "红色文艺宣传队",
 )
+_STREET_BODIES = ("办事处", "综合执法队", "便民服务中心", "退役军人服务站", "社会事务办公室", "党建办公室",
+                  "平安建设办公室", "经济发展办公室", "财政所", "派出所", "司法所", "市场监管所", "应急管理办公室")
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰文斌俊峰浩宇欣怡子涵梓轩雨萱晨阳博"
 _ORDINAL = "一二三四五六七八九十"
@@ -423,14 +433,14 @@ def _build_copy(batch: Batch, p: Preset, seed: int, k: int, scale: int, year: in
             placed: list[tuple[float, float]] = []
             for ci in range(1, ss.communities + 1):
                 cid = f"{sid}-C{ci:02d}"
-                min_gap = 350.0
-                for attempt in range(200):
+                min_gap = 400.0
+                for attempt in range(400):
                     r = ss.spread_km * 1000.0 * math.sqrt(rng.random())
                     la, lo = _offset(slat, slon, r, rng.uniform(0, 2 * math.pi))
                     if all(_dist_m(la, lo, a, b) >= min_gap for a, b in placed):
                         break
-                    if attempt % 50 == 49:
-                        min_gap *= 0.8
+                    if attempt % 80 == 79:
+                        min_gap *= 0.9
                 placed.append((la, lo))
                 name = next(place_iter, None)
                 while name is None or f"{name}社区" in used_comm_names:
@@ -539,8 +549,9 @@ def _build_copy(batch: Batch, p: Preset, seed: int, k: int, scale: int, year: in
             la, lo = _offset(grid_lat[gi], grid_lon[gi], rng.uniform(20, 250), rng.uniform(0, 2 * math.pi))
             di = comm_dist[ci]
             sub = "law_firm" if t == "private" and j < law_firms else t
-            name = names.take(rng, lambda t=t, sub=sub, di=di, ci=ci: _unit_name(rng, t, sub, short,
-                                                                                  dist_name[di], comm_names[ci]))
+            street = p.districts[di].streets[int(comm_street[ci][-2:]) - 1].name
+            name = names.take(rng, lambda t=t, sub=sub, di=di, ci=ci, street=street: _unit_name(
+                rng, t, sub, short, dist_name[di], street, comm_names[ci]))
             emp = _employees(rng, t, sub)
             units.append(_Unit("", t, sub, name, di, ci, gi, la, lo, emp))
     rng.shuffle(units)
@@ -577,8 +588,10 @@ def _build_copy(batch: Batch, p: Preset, seed: int, k: int, scale: int, year: in
     vt_raw: list[float] = []
     m_unit: list[int] = []
     m_comm: list[int] = []
+    clat_a, clon_a = np.array(comm_lat), np.array(comm_lon)
     for ui, u in enumerate(units):
-        near = sorted(range(nc), key=lambda i, u=u: (_dist_m(u.lat, u.lon, comm_lat[i], comm_lon[i]), i))[:6]
+        dist = np.hypot(clat_a - u.lat, (clon_a - u.lon) * math.cos(math.radians(u.lat)))
+        near = [int(i) for i in np.argsort(dist, kind="stable")[:6]]
         near_cum = _cumulative([comm_hh[i] / (r + 1) for r, i in enumerate(near)])
         cs = by_dist[u.district]
         for _ in range(u.party):
@@ -726,6 +739,9 @@ def _confirm_must_cover(demands: list[dict[str, Any]], res: list[tuple[_Unit, di
     for i, (_u, r) in enumerate(res):
         by_kind.setdefault(r["category"], []).append(i)
     left = [r["capacity"] for _u, r in res]
+    reach_m = [reach_meters(r["reach_minutes"] * 0.95, r["travel_mode"]) for _u, r in res]
+    tag_sets = [set(r["tags"]) for _u, r in res]
+    month_sets = [set(r["months"]) for _u, r in res]
     slots = dict(unit_slots)
     for d in demands:
         if not d["must_cover"]:
@@ -738,9 +754,9 @@ def _confirm_must_cover(demands: list[dict[str, Any]], res: list[tuple[_Unit, di
         for kind, f in DEMAND_CATEGORIES[d["category"]].serves:
             for i in by_kind.get(kind, ()):
                 u, r = res[i]
-                if left[i] < d["quantity"] or slots[u.id] < 1 or not need <= set(r["tags"]):
+                if abs(r["lat"] - d["lat"]) * M_PER_DEG_LAT > reach_m[i] or left[i] < d["quantity"]:
                     continue
-                if not months & set(r["months"]):
+                if slots[u.id] < 1 or not need <= tag_sets[i] or not months & month_sets[i]:
                     continue
                 level = ("grid" if u.grid == dg else "community" if u.community == dc
                          else "street" if comm_street[u.community] == comm_street[dc]
@@ -748,9 +764,9 @@ def _confirm_must_cover(demands: list[dict[str, Any]], res: list[tuple[_Unit, di
                 if LEVEL_RANK[level] > LEVEL_RANK[r["max_level"]]:
                     continue
                 meters = haversine_m(r["lat"], r["lon"], d["lat"], d["lon"])
-                minutes = travel_minutes(meters, r["travel_mode"])
-                if minutes > r["reach_minutes"] * 0.95:
+                if meters > reach_m[i]:
                     continue
+                minutes = travel_minutes(meters, r["travel_mode"])
                 key = (LEVEL_RANK[level], -f, minutes, i)
                 if best is None or key < best:
                     best = key
@@ -794,9 +810,12 @@ def _employees(rng: random.Random, t: str, sub: str) -> int:
     return int(_clip(med * rng.lognormvariate(0, 0.8), lo, hi))
 
 
-def _unit_name(rng: random.Random, t: str, sub: str, city: str, district: str, community: str) -> str:
+def _unit_name(rng: random.Random, t: str, sub: str, city: str, district: str, street: str,
+               community: str) -> str:
     place = rng.choice(_PLACE)
     brand = rng.choice(_BRAND) + rng.choice(_BRAND)
+    if t == "agency" and rng.random() < 0.3:
+        return f"{district}{street}{rng.choice(_STREET_BODIES)}"
     if t == "agency":
         prefix = f"{city}市" if rng.random() < 0.45 else district
         dept = rng.choice(_DEPTS)
@@ -804,7 +823,13 @@ def _unit_name(rng: random.Random, t: str, sub: str, city: str, district: str, c
             return f"{city}市{dept}" if prefix.endswith("市") else f"中共{district}{dept}"
         return f"{prefix}{dept}"
     if t == "soe":
-        return f"{city}市{rng.choice(_SOE)}" if rng.random() < 0.6 else f"{district}{rng.choice(_SOE)}"
+        r = rng.random()
+        if r < 0.3:
+            return f"{city}市{rng.choice(_SOE)}"
+        if r < 0.55:
+            return f"{district}{rng.choice(_SOE)}"
+        org, suffix = rng.choice(_SOE_BRANCHES)
+        return f"{org}{city}{place}{suffix}"
     if t == "school":
         r = rng.random()
         if r < 0.25:
@@ -856,8 +881,14 @@ def synthesize(preset: str = "chizhou", seed: int = 0, scale: int = 1, year: int
         raise ValueError("scale must be at least 1")
     p = PRESETS[preset]
     batch = Batch()
-    for k in range(1, scale + 1):
-        _build_copy(batch, p, seed, k, scale, year)
+    enabled = gc.isenabled()
+    gc.disable()  # a province is millions of small objects, none cyclic: collection passes only cost time
+    try:
+        for k in range(1, scale + 1):
+            _build_copy(batch, p, seed, k, scale, year)
+    finally:
+        if enabled:
+            gc.enable()
     return batch
 
 

@@ -134,13 +134,15 @@ def load(
             if preset:
                 load_preset(s, preset, seed, scale, year)
             else:
-                _import_files(s, sorted(p for p in folder.iterdir() if p.is_file()), False, lang)  # type: ignore[union-attr]
+                if not _import_files(s, [folder], False, lang):  # type: ignore[list-item]
+                    raise typer.Exit(1)
             print_summary(s, lang)
     except FourlinksError as e:
         _fail(e, lang)
 
 
 def _import_files(s: GraphStore, files: list[Path], dry_run: bool, lang: str) -> bool:
+    """Import and print the row-level error table; True when the batch was valid."""
     from engine.lists import import_lists
 
     report = import_lists(s, files, dry_run=dry_run, lang=lang)
@@ -154,7 +156,7 @@ def _import_files(s: GraphStore, files: list[Path], dry_run: bool, lang: str) ->
         err.print("[red]有错误，未写入任何记录。[/red]" if lang == "zh" else "[red]errors found: nothing applied.[/red]")
         return False
     verb = ("校验通过（未写入）" if dry_run else "已导入") if lang == "zh" else ("valid (dry run)" if dry_run else "imported")
-    console.print(f"{verb}: {report.counts}")
+    console.print(f"{verb}: {report.summary(lang)}")
     return True
 
 
@@ -178,7 +180,7 @@ def import_cmd(
 @app.command()
 def export(
     folder: Path,
-    fmt: Annotated[str, typer.Option("--format", help="csv|xlsx")] = "csv",
+    fmt: Annotated[str, typer.Option("--format", help="csv|xlsx|json")] = "csv",
     scope: Annotated[str | None, typer.Option(help="limit to a scope id")] = None,
     store: StoreOpt = None,
     lang: LangOpt = "zh",
@@ -191,7 +193,7 @@ def export(
             paths = export_lists(s, folder, fmt=fmt, lang=lang, scope=scope)
     except FourlinksError as e:
         _fail(e, lang)
-    for p in paths:
+    for p in paths.values():
         console.print(str(p))
 
 
@@ -200,7 +202,7 @@ def templates(folder: Path = Path("out/templates")) -> None:
     """Write the XLSX templates of the lists / 写出清单模板。"""
     from engine.lists import write_templates
 
-    for p in write_templates(folder):
+    for p in write_templates(folder).values():
         console.print(str(p))
 
 

@@ -4,6 +4,7 @@ file, row, column and reason, all-or-nothing imports, and the export → import 
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -218,6 +219,7 @@ def test_months_parse_and_print() -> None:
     assert parse_months("3月、4月,9") == [3, 4, 9]
     assert parse_months("11-2") == [1, 2, 11, 12]
     assert parse_months("全年") == list(range(1, 13))
+    assert parse_months(datetime(2024, 3, 5)) == [3, 4, 5]  # Excel's reading of a typed 3-5
     assert months_text([3, 4, 5, 9, 10]) == "3-5,9,10"
     assert parse_months(months_text([1, 2, 3, 7, 11, 12])) == [1, 2, 3, 7, 11, 12]
 
@@ -440,3 +442,32 @@ def test_shipped_templates_and_docs_are_in_sync() -> None:
         path = TEMPLATES_DIR / LISTS[kind].file_name("zh", "xlsx")
         ws = load_workbook(path, read_only=True).worksheets[0]
         assert list(next(ws.iter_rows(values_only=True))) == LISTS[kind].headers("zh"), "run write_templates()"
+
+
+def test_odd_files_are_reported_not_raised(tmp_path: Path) -> None:
+    heads, rows = rows_of("units")
+    dup = write_csv(tmp_path / "units.csv", [*heads, "name"], [[*r, "x"] for r in rows])
+    bad_json = tmp_path / "members.json"
+    bad_json.write_bytes(b'[{"id": "M1", "name": "a"}, 7]')
+    broken = tmp_path / "demands.json"
+    broken.write_bytes(b"{not json")
+    half = write_csv(tmp_path / "区域清单.csv", ["编号", "名称", "层级", "纬度"], [["CZ", "池州市", "市", 30.6]])
+    rep = validate_lists([dup, bad_json, broken, half, tmp_path / "nowhere.csv", tmp_path / "misc.csv"],
+                         EmbeddedStore(None))
+    got = {(Path(e.file).name, e.row, e.column) for e in rep.errors}
+    assert ("units.csv", 1, "name") in got  # 单位名称 and name are one column
+    assert ("members.json", 2, "") in got  # not an object
+    assert ("demands.json", 0, "") in got  # malformed JSON
+    assert ("区域清单.csv", 2, "经度") in got  # latitude without longitude
+    assert ("nowhere.csv", 0, "") in got
+    assert not rep.batch.nodes
+
+
+def test_unit_party_org_without_id_gets_one(tmp_path: Path) -> None:
+    data = {"areas": AREAS, "units": [dict(id="U7", name="七号单位", type="国企", community="C1",
+                                          party_org_name="七号党支部", party_org_level="党支部")]}
+    files = [write_csv(tmp_path / f"{k}.csv", *rows_of(k, data=data)) for k in data]
+    store = EmbeddedStore(None)
+    assert import_lists(store, files).applied
+    assert store.get("PartyOrg", "U7-P")["level"] == "branch"
+    assert store.get("Unit", "U7")["lat"] == 30.6648  # the community's coordinates

@@ -37,19 +37,8 @@ AREA_ORDER = ("City", "District", "Street", "Community", "Grid")
 
 
 def _edges(store: GraphStore, typ: str) -> list[tuple[str, str]]:
-    """(source id, target id) of every relationship of one type.
-
-    The store protocol has no generic relationship read yet: a store offering
-    ``edges(type) -> iterable of (src, dst, ...)`` is used; the embedded store is read directly."""
-    fn = getattr(store, "edges", None)
-    if callable(fn):
-        return sorted((e[0], e[1]) for e in fn(typ))
-    g = getattr(store, "_g", None)
-    if g is not None:
-        return sorted((u, v) for u, v, k in g.edges(keys=True) if k == typ)
-    raise InvalidInput(
-        "此存储不支持导出清单（缺少 edges 方法）", message_en="this store cannot export lists (no edges method)"
-    )
+    """(source id, target id) of every relationship of one type."""
+    return store.edges(typ)
 
 
 def _by_src(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
@@ -310,6 +299,10 @@ def write_template(kind: str, path: str | Path, lang: str = "zh") -> Path:
             choices = [t.zh if zh and col.codes != "rating" else t.code for t in cs.terms]
         elif col.type == "bool":
             choices = ["是", "否"] if zh else ["yes", "no"]
+        if col.type in ("id", "ref", "refs", "months", "tags", "str"):
+            letter = get_column_letter(i)
+            for r in range(2, 502):  # text cells, so Excel keeps "3-5" and "001" as typed
+                ws[f"{letter}{r}"].number_format = "@"
         if choices and len(",".join(choices)) < 250:
             dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
                                 showErrorMessage=False)

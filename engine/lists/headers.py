@@ -22,6 +22,9 @@ from ..taxonomy import DEMAND_CATEGORIES, LEVELS, RESOURCE_KINDS, TRAVEL_MODES, 
 # --- code sets that are not in the taxonomy --------------------------------------------------
 
 
+_LOOKUPS: dict[str, dict[str, str]] = {}
+
+
 @dataclass(frozen=True)
 class CodeSet:
     """Allowed values of a code column: code -> (zh, en), plus extra spellings."""
@@ -31,12 +34,16 @@ class CodeSet:
     aliases: dict[str, str] = field(default_factory=dict)
 
     def lookup(self) -> dict[str, str]:
+        cached = _LOOKUPS.get(self.name)
+        if cached is not None:
+            return cached
         out: dict[str, str] = {}
         for t in self.terms:
             for spelling in (t.code, t.zh, t.en):
                 out.setdefault(norm_value(spelling), t.code)
         for a, code in self.aliases.items():
             out.setdefault(norm_value(a), code)
+        _LOOKUPS[self.name] = out
         return out
 
     def parse(self, value: str) -> str | None:
@@ -226,9 +233,12 @@ def norm_header(h: Any) -> str:
     return re.sub(r"[\s_\-]+", "", s)
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def norm_value(v: Any) -> str:
     s = str(v).strip().lower().replace("（", "(").replace("）", ")")
-    return re.sub(r"\s+", " ", s)
+    return _SPACES.sub(" ", s) if " " in s or "\t" in s or "\n" in s else s
 
 
 def _c(key: str, zh: str, type: ColType, required: bool = False, doc_zh: str = "", doc_en: str = "",

@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -223,6 +223,12 @@ def parse_bool(raw: Any) -> bool:
 
 def parse_months(raw: Any) -> list[int]:
     bad = _Bad("月份须为 1–12，如 全年、3,4,5 或 3-5", "months must be 1..12, e.g. 全年 (all year), 3,4,5 or 3-5")
+    if isinstance(raw, datetime | date):
+        # Excel turns a typed "3-5" into 5 March: read it back as the range it was
+        a, b = raw.month, raw.day
+        if not 1 <= b <= 12:
+            raise bad
+        return list(range(a, b + 1)) if a <= b else [*range(1, b + 1), *range(a, 13)]
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         parts = [_num(raw)]
     elif isinstance(raw, list | tuple):

@@ -168,6 +168,11 @@ class GraphStore(Protocol):
         same ``expect``: exactly one wins."""
         ...
 
+    def reserve(self, label: str, id: str, props: Props) -> Props | None:
+        """Create a node only if its id is new (returns None); otherwise return the existing
+        node's properties and write nothing. Two racing callers: exactly one creates."""
+        ...
+
     def delete(self, label: str, id: str) -> None:
         """Detach-delete one list item (resource or demand). Events are never deleted."""
         ...
@@ -192,6 +197,10 @@ class GraphStore(Protocol):
         ...
 
     def events_about(self, id: str) -> list[Props]: ...
+
+    def edges(self, type: str) -> list[tuple[str, str]]:
+        """Every relationship of a type as (source id, target id), sorted (for exports)."""
+        ...
 
     # -- the hierarchy ---------------------------------------------------------------------
     def parent_of(self, id: str) -> Props | None: ...
@@ -220,6 +229,10 @@ class GraphStore(Protocol):
 
     def community_of(self, demand: str) -> str | None:
         """The community that NEEDS a demand."""
+        ...
+
+    def unit_of(self, resource: str) -> str | None:
+        """The unit that OFFERS a resource."""
         ...
 
     def units_within(self, community: str, minutes: float, mode: str = "walk") -> list[tuple[Props, float]]:

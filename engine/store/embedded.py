@@ -287,6 +287,13 @@ class EmbeddedStore:
             self._write_locked(batch)
             return self.get(label, id) or {}
 
+    def reserve(self, label: str, id: str, props: Props) -> Props | None:
+        with self._lock:
+            if id in self._g:
+                return self._props(id)
+            self._write_locked(Batch(nodes=[Node(label, id, props)]))
+            return None
+
     def delete(self, label: str, id: str) -> None:
         with self._lock:
             if self.label_of(id) != label:
@@ -358,6 +365,10 @@ class EmbeddedStore:
                 return []
             evs = [self._props(u) for u, _, k in self._g.in_edges(id, keys=True) if k == "ABOUT"]
             return sorted(evs, key=lambda e: (e.get("at", ""), e["id"]))
+
+    def edges(self, type: str) -> list[tuple[str, str]]:
+        with self._lock:
+            return sorted((u, v) for u, v, k in self._g.edges(keys=True) if k == type)
 
     # -- hierarchy ------------------------------------------------------------------------------
     def _out(self, nid: str, typ: str) -> list[str]:
@@ -476,6 +487,13 @@ class EmbeddedStore:
             if self.label_of(demand) != "Demand":
                 return None
             owners = self._in(demand, "NEEDS")
+            return owners[0] if owners else None
+
+    def unit_of(self, resource: str) -> str | None:
+        with self._lock:
+            if self.label_of(resource) != "Resource":
+                return None
+            owners = self._in(resource, "OFFERS")
             return owners[0] if owners else None
 
     def _index(self, label: str) -> tuple[list[str], PointIndex]:
