@@ -194,6 +194,15 @@ NODES = (
         append_only=True,
         doc="审计事件 (append-only)",
     ),
+    _node(
+        "Idempotency",
+        Prop("request_hash"),
+        Prop("state", doc="pending|done"),
+        Prop("status_code", "int"),
+        Prop("response", "json"),
+        Prop("created_at", "datetime"),
+        doc="an Idempotency-Key already seen by the API",
+    ),
     _node("Meta", Prop("schema_version", "int"), Prop("applied_at", "datetime"), doc="schema bookkeeping"),
 )
 

@@ -272,9 +272,12 @@ def run_round(
     progress: Progress | None = None,
     snapshot: Snapshot | None = None,
     round_id: str | None = None,
+    pairs: list[Pair] | None = None,
 ) -> RoundResult:
     """Run a yearly round on a scope. ``parent`` makes it a re-round of a published round:
-    confirmed projects pinned, declined pairs banned, changes to the published list penalised."""
+    confirmed projects pinned, declined pairs banned, changes to the published list penalised.
+    ``pairs`` are candidate pairs already generated for ``snapshot`` (what-if variants share
+    them); None generates them."""
     params = params or RoundParams()
     say = progress or (lambda stage, frac: None)
     t0 = time.perf_counter()
@@ -285,7 +288,8 @@ def run_round(
     if not snap.demands:
         raise InvalidInput(f"范围 {scope} 没有需求清单", message_en=f"scope {scope} has no demand list")
     say("candidates", 0.15)
-    pairs = generate(snap, params)
+    if pairs is None:
+        pairs = generate(snap, params)
     problem = build_problem(snap, pairs, params)
     say("baseline", 0.25)
     base = greedy(problem, nearest_first(1))
