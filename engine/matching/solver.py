@@ -257,11 +257,11 @@ def _portfolio(
     for k, c in enumerate(codes):
         if c in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
             return c, solvers[k], math.nan
+    bound = min(sign * s.best_objective_bound for s in solvers) * sign
     if not found:
-        return codes[0], solvers[0], math.nan
+        return codes[0], solvers[0], bound
     best = max(found, key=lambda k: (sign * solvers[k].objective_value, -k))
     code = cp_model.OPTIMAL if any(codes[k] == cp_model.OPTIMAL for k in found) else cp_model.FEASIBLE
-    bound = min(sign * s.best_objective_bound for s in solvers) * sign
     if code == cp_model.OPTIMAL:
         best = min(k for k in found if codes[k] == cp_model.OPTIMAL)
         bound = solvers[best].objective_value
@@ -364,12 +364,13 @@ def _solve_part(
             allocs = hint_allocs
         return _Part(status, allocs, max(bound, _value(sub, allocs)))
 
+    unknown_bound = raw_bound / scale + _constant_value(sub, False) if math.isfinite(raw_bound) else math.inf
     if status == "UNKNOWN" and hint_ok:
-        return _Part("FEASIBLE", hint_allocs, math.inf)
+        return _Part("FEASIBLE", hint_allocs, unknown_bound)
 
     if status == "INFEASIBLE" and any(d.must_cover for d in sub.demands):
         return _relaxed(sub, params, dtime, deadline, hint)
-    return _Part(status, [], _value(sub, []) if status == "INFEASIBLE" else math.inf)
+    return _Part(status, [], _value(sub, []) if status == "INFEASIBLE" else unknown_bound)
 
 
 def _relaxed(
