@@ -106,11 +106,22 @@ def _strs(v: object) -> tuple[str, ...]:
 
 
 def take_snapshot(store: GraphStore, scope: str, year: int | None = None) -> Snapshot:
-    """Read a scope's units, resources and demands. ``year=None`` takes the newest year of
-    the scope's demand list."""
-    if store.label_of(scope) is None:
-        raise NotFound(f"范围 {scope} 不存在", message_en=f"scope {scope} not found")
-    comms = store.communities_of(scope)
+    """Read a scope's units, resources and demands. ``scope`` is a community, street,
+    district or city id, or several joined by commas (a region of several cities).
+    ``year=None`` takes the newest year of the scope's demand list."""
+    parts = sorted({p.strip() for p in scope.split(",") if p.strip()})
+    for part in parts:
+        if store.label_of(part) is None:
+            raise NotFound(f"范围 {part} 不存在", message_en=f"scope {part} not found")
+
+    def each(fn):  # type: ignore[no-untyped-def]
+        seen: dict[str, Props] = {}
+        for part in parts:
+            for row in fn(part):
+                seen.setdefault(row["id"], row)
+        return [seen[k] for k in sorted(seen)]
+
+    comms = each(store.communities_of)
     chain: dict[str, tuple[str | None, str | None]] = {}
     communities = []
     names: dict[str, str] = {}
@@ -121,7 +132,7 @@ def take_snapshot(store: GraphStore, scope: str, year: int | None = None) -> Sna
         chain[c["id"]] = (street, district)
         names.update({p["id"]: p.get("name", p["id"]) for p in path})
         communities.append(SCommunity(c["id"], c.get("name", c["id"]), c["lat"], c["lon"], street, district))
-    grids = {g["id"]: g for g in store.grids_of(scope)}
+    grids = {g["id"]: g for g in each(store.grids_of)}
     names.update({g: p.get("name", g) for g, p in grids.items()})
     comm_by_id = {c.id: c for c in communities}
 
@@ -134,11 +145,11 @@ def take_snapshot(store: GraphStore, scope: str, year: int | None = None) -> Sna
             lat, lon = comm_by_id[community].lat, comm_by_id[community].lon
         return Place(float(lat or 0.0), float(lon or 0.0), grid, community, street, district)
 
-    demands_raw = store.demands_of(scope, None)
+    demands_raw = each(lambda part: store.demands_of(part, None))
     if year is None:
         years = [d["year"] for d in demands_raw if d.get("year") is not None]
         year = max(years) if years else None
-    units_raw = store.units_of(scope)
+    units_raw = each(store.units_of)
     units = []
     unit_place: dict[str, Place] = {}
     for u in units_raw:
@@ -148,7 +159,7 @@ def take_snapshot(store: GraphStore, scope: str, year: int | None = None) -> Sna
         units.append(SUnit(u["id"], u.get("name", u["id"]), u.get("type", ""), pl,
                            u.get("max_projects"), float(u.get("reliability", 0.8) or 0.8)))
     resources = []
-    for r in store.resources_of(scope, year):
+    for r in each(lambda part: store.resources_of(part, year)):
         up = unit_place.get(r["unit"])
         if up is None:
             continue
