@@ -60,3 +60,15 @@ class InvalidInput(FourlinksError):
     """A request or file is malformed in a way the caller can fix."""
 
     code = "invalid_input"
+
+
+class Unauthenticated(FourlinksError):
+    """No credentials, or credentials that cannot be verified (bad signature, expired)."""
+
+    code = "unauthenticated"
+
+
+class Forbidden(FourlinksError):
+    """The caller's role or scope does not allow the action (engine.access decides)."""
+
+    code = "forbidden"

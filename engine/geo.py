@@ -45,13 +45,15 @@ def meters_per_minute(mode: str, detour: float = DETOUR_FACTOR, speeds: dict[str
     return kmh * 1000.0 / 60.0 / detour
 
 
-def travel_minutes(meters: float, mode: str, detour: float = DETOUR_FACTOR,
-                   speeds: dict[str, float] | None = None) -> float:
+def travel_minutes(
+    meters: float, mode: str, detour: float = DETOUR_FACTOR, speeds: dict[str, float] | None = None
+) -> float:
     return meters / meters_per_minute(mode, detour, speeds)
 
 
-def reach_meters(minutes: float, mode: str, detour: float = DETOUR_FACTOR,
-                 speeds: dict[str, float] | None = None) -> float:
+def reach_meters(
+    minutes: float, mode: str, detour: float = DETOUR_FACTOR, speeds: dict[str, float] | None = None
+) -> float:
     return minutes * meters_per_minute(mode, detour, speeds)
 
 

@@ -36,9 +36,14 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 """(state, action) → next state. Anything else is illegal."""
 
 STATE_LABELS = {
-    "proposed": ("待认领", "proposed"), "claimed": ("已认领待确认", "claimed"), "confirmed": ("已签协议", "confirmed"),
-    "in_progress": ("实施中", "in progress"), "completed": ("已完成", "completed"), "evaluated": ("已评价", "evaluated"),
-    "declined": ("已婉拒", "declined"), "withdrawn": ("已撤回", "withdrawn"),
+    "proposed": ("待认领", "proposed"),
+    "claimed": ("已认领待确认", "claimed"),
+    "confirmed": ("已签协议", "confirmed"),
+    "in_progress": ("实施中", "in progress"),
+    "completed": ("已完成", "completed"),
+    "evaluated": ("已评价", "evaluated"),
+    "declined": ("已婉拒", "declined"),
+    "withdrawn": ("已撤回", "withdrawn"),
 }
 HOLDING = ("proposed", "claimed", "confirmed", "in_progress")
 RELIABILITY_MEMORY = 0.7
@@ -69,13 +74,31 @@ def next_state(state: str, action: str) -> str:
     return nxt
 
 
-def event(batch: Batch, actor: Actor, action: str, about: list[tuple[str, str]], *, from_state: str | None = None,
-          to_state: str | None = None, why: str | None = None, data: dict[str, Any] | None = None) -> str:
+def event(
+    batch: Batch,
+    actor: Actor,
+    action: str,
+    about: list[tuple[str, str]],
+    *,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    why: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> str:
     """Add an audit Event (and its ABOUT links) to ``batch``."""
     eid = f"EV-{uuid.uuid4().hex}"
-    batch.node("Event", eid, at=now(), actor=f"{actor.side}:{actor.id}", action=action,
-               about=[i for _, i in about], from_state=from_state, to_state=to_state, why=why,
-               data=orjson.dumps(data).decode() if data else None)
+    batch.node(
+        "Event",
+        eid,
+        at=now(),
+        actor=f"{actor.side}:{actor.id}",
+        action=action,
+        about=[i for _, i in about],
+        from_state=from_state,
+        to_state=to_state,
+        why=why,
+        data=orjson.dumps(data).decode() if data else None,
+    )
     for label, i in about:
         batch.rel("ABOUT", "Event", eid, label, i)
     return eid
@@ -114,9 +137,18 @@ def used_capacity(store: GraphStore, resource_id: str, *, exclude_project: str |
     return total
 
 
-def _step(store: GraphStore, project_id: str, action: str, actor: Actor, *, version: int | None = None,
-          changes: Props | None = None, extra: Batch | None = None, why: str | None = None,
-          data: dict[str, Any] | None = None) -> Props:
+def _step(
+    store: GraphStore,
+    project_id: str,
+    action: str,
+    actor: Actor,
+    *,
+    version: int | None = None,
+    changes: Props | None = None,
+    extra: Batch | None = None,
+    why: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> Props:
     p = _project(store, project_id)
     state = p.get("status", "proposed")
     nxt = next_state(state, action)
@@ -130,8 +162,15 @@ def _step(store: GraphStore, project_id: str, action: str, actor: Actor, *, vers
 
 
 # -- two-way claiming --------------------------------------------------------------------------
-def claim_project(store: GraphStore, project_id: str, unit_id: str, actor: Actor, *, version: int | None = None,
-                  resource_id: str | None = None) -> Props:
+def claim_project(
+    store: GraphStore,
+    project_id: str,
+    unit_id: str,
+    actor: Actor,
+    *,
+    version: int | None = None,
+    resource_id: str | None = None,
+) -> Props:
     """A unit claims a proposed project of a published round. The unit is one of the
     project's proposed units, or offers a resource that can take it over (the resource's
     remaining capacity is checked)."""
@@ -154,12 +193,29 @@ def claim_project(store: GraphStore, project_id: str, unit_id: str, actor: Actor
         b.rel("HAS", "Project", project_id, "Allocation", aid)
         b.rel("DRAWS_ON", "Allocation", aid, "Resource", res["id"])
     cid = f"CL-{uuid.uuid4().hex[:16]}"
-    b.node("Claim", cid, kind="unit_claims_project", project=project_id, demand=p["demand"], unit=unit_id,
-           status="pending", created_at=now(), version=1)
+    b.node(
+        "Claim",
+        cid,
+        kind="unit_claims_project",
+        project=project_id,
+        demand=p["demand"],
+        unit=unit_id,
+        status="pending",
+        created_at=now(),
+        version=1,
+    )
     b.rel("CLAIMS", "Claim", cid, "Project", project_id)
     b.rel("MADE_BY", "Claim", cid, "Unit", unit_id)
-    return _step(store, project_id, "claim", actor, version=version, changes={"claimed_by": f"unit:{unit_id}"},
-                 extra=b, why=f"单位 {unit_id} 认领")
+    return _step(
+        store,
+        project_id,
+        "claim",
+        actor,
+        version=version,
+        changes={"claimed_by": f"unit:{unit_id}"},
+        extra=b,
+        why=f"单位 {unit_id} 认领",
+    )
 
 
 def _unit_resource(store: GraphStore, unit_id: str, resource_id: str | None) -> Props:
@@ -175,8 +231,17 @@ def _unit_resource(store: GraphStore, unit_id: str, resource_id: str | None) -> 
     return res
 
 
-def _direct_project(store: GraphStore, demand: Props, unit_id: str, res: Props, amount: int | None,
-                    kind: str, by_label: str, by_id: str, actor: Actor) -> Props:
+def _direct_project(
+    store: GraphStore,
+    demand: Props,
+    unit_id: str,
+    res: Props,
+    amount: int | None,
+    kind: str,
+    by_label: str,
+    by_id: str,
+    actor: Actor,
+) -> Props:
     """A project outside any round: a unit claims an unmatched demand, or a community asks
     for a unit's resource. The demand's status is compare-and-set from open to claimed, so
     two claims on one demand cannot both pass."""
@@ -193,35 +258,67 @@ def _direct_project(store: GraphStore, demand: Props, unit_id: str, res: Props, 
             raise Conflict("该需求已有共建项目", message_en="the demand already has a project under way")
     pid = f"PRJ-{uuid.uuid4().hex[:12]}"
     b = Batch()
-    b.node("Project", pid, name=demand.get("name"), round="direct", demand=demand["id"], status="claimed",
-           covered=want, claimed_by=f"{by_label.lower()}:{by_id}", version=1, updated_at=now())
+    b.node(
+        "Project",
+        pid,
+        name=demand.get("name"),
+        round="direct",
+        demand=demand["id"],
+        status="claimed",
+        covered=want,
+        claimed_by=f"{by_label.lower()}:{by_id}",
+        version=1,
+        updated_at=now(),
+    )
     b.rel("FULFILS", "Project", pid, "Demand", demand["id"])
     aid = f"{pid}-{res['id']}"
     b.node("Allocation", aid, project=pid, resource=res["id"], unit=unit_id, amount=want)
     b.rel("HAS", "Project", pid, "Allocation", aid)
     b.rel("DRAWS_ON", "Allocation", aid, "Resource", res["id"])
     cid = f"CL-{uuid.uuid4().hex[:16]}"
-    b.node("Claim", cid, kind=kind, project=pid, demand=demand["id"], resource=res["id"], unit=unit_id,
-           community=store.community_of(demand["id"]), amount=want, status="pending", created_at=now(), version=1)
+    b.node(
+        "Claim",
+        cid,
+        kind=kind,
+        project=pid,
+        demand=demand["id"],
+        resource=res["id"],
+        unit=unit_id,
+        community=store.community_of(demand["id"]),
+        amount=want,
+        status="pending",
+        created_at=now(),
+        version=1,
+    )
     b.rel("CLAIMS", "Claim", cid, "Demand", demand["id"])
     b.rel("MADE_BY", "Claim", cid, by_label, by_id)
-    event(b, actor, f"demand.{kind}", [("Demand", demand["id"]), ("Unit", unit_id)], from_state="open",
-          to_state="claimed", why=f"{by_id} → {demand['id']}")
-    store.transition("Demand", demand["id"], {"status": demand.get("status")}, {"status": "claimed", "updated_at": now()},
-                     b)
+    event(
+        b,
+        actor,
+        f"demand.{kind}",
+        [("Demand", demand["id"]), ("Unit", unit_id)],
+        from_state="open",
+        to_state="claimed",
+        why=f"{by_id} → {demand['id']}",
+    )
+    store.transition(
+        "Demand", demand["id"], {"status": demand.get("status")}, {"status": "claimed", "updated_at": now()}, b
+    )
     return store.get("Project", pid) or {}
 
 
-def claim_demand(store: GraphStore, demand_id: str, unit_id: str, resource_id: str, actor: Actor,
-                 amount: int | None = None) -> Props:
+def claim_demand(
+    store: GraphStore, demand_id: str, unit_id: str, resource_id: str, actor: Actor, amount: int | None = None
+) -> Props:
     """A unit claims an unmatched demand directly (双向认领: units claim community demands)."""
     demand = _open_demand(store, demand_id)
     res = _unit_resource(store, unit_id, resource_id)
     return _direct_project(store, demand, unit_id, res, amount, "unit_claims_demand", "Unit", unit_id, actor)
 
 
-def request_resource(store: GraphStore, demand_id: str, resource_id: str, actor: Actor,
-                     amount: int | None = None) -> Props:
+def request_resource(
+    store: GraphStore, demand_id: str, resource_id: str, actor: Actor, amount: int | None = None
+) -> Props:
     """A community asks for a unit's resource for one of its demands (communities claim unit
     resources); the unit then confirms or declines."""
     demand = _open_demand(store, demand_id)
@@ -230,8 +327,9 @@ def request_resource(store: GraphStore, demand_id: str, resource_id: str, actor:
         raise NotFound(f"资源 {resource_id} 不存在", message_en=f"resource {resource_id} not found")
     res = _unit_resource(store, unit_id, resource_id)
     community = store.community_of(demand_id) or ""
-    return _direct_project(store, demand, unit_id, res, amount, "community_requests_resource", "Community",
-                           community, actor)
+    return _direct_project(
+        store, demand, unit_id, res, amount, "community_requests_resource", "Community", community, actor
+    )
 
 
 def _open_demand(store: GraphStore, demand_id: str) -> Props:
@@ -265,8 +363,15 @@ def confirm(store: GraphStore, project_id: str, actor: Actor, *, version: int | 
     units = project_units(store, project_id)
     community = project_community(store, p)
     agid = f"AG-{project_id}"
-    b.node("Agreement", agid, name=f"共建协议 {p.get('name') or project_id}", project=project_id,
-           unit=",".join(units), community=community, signed_at=now())
+    b.node(
+        "Agreement",
+        agid,
+        name=f"共建协议 {p.get('name') or project_id}",
+        project=project_id,
+        unit=",".join(units),
+        community=community,
+        signed_at=now(),
+    )
     b.rel("COVERS", "Agreement", agid, "Project", project_id)
     return _step(store, project_id, "confirm", actor, version=version, extra=b, why="双方确认，签订共建协议")
 
@@ -285,8 +390,19 @@ def decline(store: GraphStore, project_id: str, actor: Actor, reason: str, *, ve
         if actor.side == "unit" and a.get("unit") != actor.id:
             continue
         cid = f"CL-{uuid.uuid4().hex[:16]}"
-        b.node("Claim", cid, kind="decline", project=project_id, demand=p["demand"], resource=a["resource"],
-               unit=a.get("unit"), status="declined", reason=reason, created_at=now(), version=1)
+        b.node(
+            "Claim",
+            cid,
+            kind="decline",
+            project=project_id,
+            demand=p["demand"],
+            resource=a["resource"],
+            unit=a.get("unit"),
+            status="declined",
+            reason=reason,
+            created_at=now(),
+            version=1,
+        )
         b.rel("CLAIMS", "Claim", cid, "Project", project_id)
     out = _step(store, project_id, "decline", actor, version=version, extra=b, why=reason)
     d = store.get("Demand", p["demand"])
@@ -295,12 +411,15 @@ def decline(store: GraphStore, project_id: str, actor: Actor, reason: str, *, ve
     return out
 
 
-def withdraw(store: GraphStore, project_id: str, actor: Actor, reason: str = "", *, version: int | None = None) -> Props:
+def withdraw(
+    store: GraphStore, project_id: str, actor: Actor, reason: str = "", *, version: int | None = None
+) -> Props:
     return _step(store, project_id, "withdraw", actor, version=version, why=reason or None)
 
 
-def start(store: GraphStore, project_id: str, actor: Actor, *, due: str | None = None,
-          version: int | None = None) -> Props:
+def start(
+    store: GraphStore, project_id: str, actor: Actor, *, due: str | None = None, version: int | None = None
+) -> Props:
     return _step(store, project_id, "start", actor, version=version, changes={"due": due} if due else None)
 
 
@@ -310,19 +429,39 @@ def report_progress(store: GraphStore, project_id: str, actor: Actor, progress: 
         raise InvalidInput("进度应在 0–100 之间", message_en="progress must be within 0–100")
     p = _project(store, project_id)
     if p.get("status") not in ("confirmed", "in_progress"):
-        raise Conflict("只有已签协议或实施中的项目可以报告进度", message_en="only confirmed or running projects report progress")
+        raise Conflict(
+            "只有已签协议或实施中的项目可以报告进度", message_en="only confirmed or running projects report progress"
+        )
     b = Batch()
-    event(b, actor, "project.progress", [("Project", project_id)], from_state=p["status"], to_state=p["status"],
-          why=note or None, data={"progress": progress})
-    return store.transition("Project", project_id, {"status": p["status"]}, {"progress": progress, "updated_at": now()}, b)
+    event(
+        b,
+        actor,
+        "project.progress",
+        [("Project", project_id)],
+        from_state=p["status"],
+        to_state=p["status"],
+        why=note or None,
+        data={"progress": progress},
+    )
+    return store.transition(
+        "Project", project_id, {"status": p["status"]}, {"progress": progress, "updated_at": now()}, b
+    )
 
 
 def complete(store: GraphStore, project_id: str, actor: Actor, *, version: int | None = None) -> Props:
     return _step(store, project_id, "complete", actor, version=version, changes={"progress": 100})
 
 
-def evaluate(store: GraphStore, project_id: str, actor: Actor, rating: int, satisfaction: float,
-             comment: str = "", *, version: int | None = None) -> Props:
+def evaluate(
+    store: GraphStore,
+    project_id: str,
+    actor: Actor,
+    rating: int,
+    satisfaction: float,
+    comment: str = "",
+    *,
+    version: int | None = None,
+) -> Props:
     """Evaluate a completed project; each unit's reliability moves toward the evaluation, so
     the next round prefers units that deliver."""
     if not 1 <= rating <= 5:
@@ -340,15 +479,35 @@ def evaluate(store: GraphStore, project_id: str, actor: Actor, rating: int, sati
         old = float(unit.get("reliability") if unit.get("reliability") is not None else 0.8)
         b.node("Unit", u, reliability=round(RELIABILITY_MEMORY * old + (1 - RELIABILITY_MEMORY) * quality, 4))
         eid = f"EVAL-{project_id}-{u}"
-        b.node("Evaluation", eid, project=project_id, unit=u, rating=rating, satisfaction=satisfaction,
-               on_time=on_time, comment=comment or None, created_at=now())
+        b.node(
+            "Evaluation",
+            eid,
+            project=project_id,
+            unit=u,
+            rating=rating,
+            satisfaction=satisfaction,
+            on_time=on_time,
+            comment=comment or None,
+            created_at=now(),
+        )
         b.rel("EVALUATES", "Evaluation", eid, "Project", project_id)
         b.rel("EVALUATES", "Evaluation", eid, "Unit", u)
-    return _step(store, project_id, "evaluate", actor, version=version, extra=b,
-                 data={"rating": rating, "satisfaction": satisfaction, "on_time": on_time})
+    return _step(
+        store,
+        project_id,
+        "evaluate",
+        actor,
+        version=version,
+        extra=b,
+        data={"rating": rating, "satisfaction": satisfaction, "on_time": on_time},
+    )
 
 
 # -- assessment --------------------------------------------------------------------------------
+def _mean(xs: list[float]) -> float | None:
+    return round(sum(xs) / len(xs), 4) if xs else None
+
+
 def assess_unit(store: GraphStore, unit_id: str) -> dict[str, Any]:
     """考核评价: what a unit claimed, confirmed, completed (on time) and how residents rated it."""
     unit = store.get("Unit", unit_id)
@@ -364,19 +523,29 @@ def assess_unit(store: GraphStore, unit_id: str) -> dict[str, Any]:
     claims = store.find("Claim", {"unit": unit_id})
     reached = sum(states[s] for s in ("confirmed", "in_progress", "completed", "evaluated"))
     done = states["completed"] + states["evaluated"]
-    mean = (lambda xs: round(sum(xs) / len(xs), 4) if xs else None)
-    rating = mean([float(e["rating"]) for e in evals if e.get("rating") is not None])
-    satisfaction = mean([float(e["satisfaction"]) for e in evals if e.get("satisfaction") is not None])
-    on_time = mean([1.0 if e.get("on_time") else 0.0 for e in evals])
+    rating = _mean([float(e["rating"]) for e in evals if e.get("rating") is not None])
+    satisfaction = _mean([float(e["satisfaction"]) for e in evals if e.get("satisfaction") is not None])
+    on_time = _mean([1.0 if e.get("on_time") else 0.0 for e in evals])
     score = round(
-        0.3 * (done / reached if reached else 0.0) + 0.3 * ((rating or 0) / 5) + 0.3 * (satisfaction or 0)
-        + 0.1 * (on_time or 0), 4)
+        0.3 * (done / reached if reached else 0.0)
+        + 0.3 * ((rating or 0) / 5)
+        + 0.3 * (satisfaction or 0)
+        + 0.1 * (on_time or 0),
+        4,
+    )
     return {
-        "unit": unit_id, "name": unit.get("name"), "type": unit.get("type"),
+        "unit": unit_id,
+        "name": unit.get("name"),
+        "type": unit.get("type"),
         "claimed": sum(1 for c in claims if c.get("kind") in ("unit_claims_project", "unit_claims_demand")),
         "declined": sum(1 for c in claims if c.get("status") == "declined"),
-        "confirmed": reached, "completed": done, "on_time_rate": on_time, "mean_rating": rating,
-        "mean_satisfaction": satisfaction, "reliability": unit.get("reliability"), "score": score,
+        "confirmed": reached,
+        "completed": done,
+        "on_time_rate": on_time,
+        "mean_rating": rating,
+        "mean_satisfaction": satisfaction,
+        "reliability": unit.get("reliability"),
+        "score": score,
         "by_state": dict(sorted(states.items())),
     }
 
@@ -397,8 +566,10 @@ def publish_round(store: GraphStore, round_id: str, actor: Actor, *, version: in
     if r is None:
         raise NotFound(f"轮次 {round_id} 不存在", message_en=f"round {round_id} not found")
     if r.get("status") != "done":
-        raise Conflict(f"轮次状态为 {r.get('status')}，只有已完成的轮次可以发布",
-                       message_en=f"round is {r.get('status')}; only a finished round can be published")
+        raise Conflict(
+            f"轮次状态为 {r.get('status')}，只有已完成的轮次可以发布",
+            message_en=f"round is {r.get('status')}; only a finished round can be published",
+        )
     b = Batch()
     event(b, actor, "round.publish", [("Round", round_id)], from_state="done", to_state="published")
     expect: Props = {"status": "done"}

@@ -51,18 +51,40 @@ def project_rows(result: RoundResult, lang: str = "zh") -> list[list[object]]:
         for a in p.allocations:
             k = RESOURCE_KINDS[a.kind]
             lv = LEVEL_BY_CODE[a.level]
-            rows.append([
-                p.id, p.demand, p.demand_name, p.community, _cat(p.category, lang), p.quantity, p.covered,
-                a.unit_name, a.resource, k.zh if lang == "zh" else k.en, a.amount, a.travel_minutes,
-                lv.zh if lang == "zh" else lv.en, a.score, p.reason_zh if lang == "zh" else p.reason_en,
-            ])
+            rows.append(
+                [
+                    p.id,
+                    p.demand,
+                    p.demand_name,
+                    p.community,
+                    _cat(p.category, lang),
+                    p.quantity,
+                    p.covered,
+                    a.unit_name,
+                    a.resource,
+                    k.zh if lang == "zh" else k.en,
+                    a.amount,
+                    a.travel_minutes,
+                    lv.zh if lang == "zh" else lv.en,
+                    a.score,
+                    p.reason_zh if lang == "zh" else p.reason_en,
+                ]
+            )
     return rows
 
 
 def unmet_rows(result: RoundResult, lang: str = "zh") -> list[list[object]]:
     return [
-        [u.demand, u.demand_name, u.community, _cat(u.category, lang), u.quantity, u.covered, u.reason,
-         u.reason_zh if lang == "zh" else u.reason_en]
+        [
+            u.demand,
+            u.demand_name,
+            u.community,
+            _cat(u.category, lang),
+            u.quantity,
+            u.covered,
+            u.reason,
+            u.reason_zh if lang == "zh" else u.reason_en,
+        ]
         for u in result.unmet
     ]
 
@@ -105,28 +127,48 @@ def summary_lines(result: RoundResult, lang: str = "zh", top: int = 5) -> list[s
     lines = []
     if zh:
         lines.append(f"年度匹配轮次 {result.round_id}（范围 {result.scope}，{result.year} 年）")
-        lines.append(f"求解状态 {result.status}，目标值 {result.objective:.1f}，上界 {result.bound:.1f}，"
-                     f"差距 {100 * result.gap:.2f}%，用时 {result.wall_time:.1f} 秒，候选配对 {result.candidates}")
-        lines.append(f"需求 {k['demands']} 项，完全满足 {k['covered']} 项（{100 * k['coverage_count']:.1f}%），"
-                     f"加权覆盖率 {100 * k['coverage_weighted']:.1f}%；"
-                     f"人工贪心基线：完全满足 {b['covered']} 项（{100 * b['coverage_count']:.1f}%），"
-                     f"加权覆盖率 {100 * b['coverage_weighted']:.1f}%")
-        lines.append(f"单位参与率 {100 * k['unit_utilisation']:.1f}%，平均路程 {k['travel_minutes']['mean']} 分钟，"
-                     f"90% 在 {k['travel_minutes']['p90']} 分钟内")
-        lines.append("四联四共维度覆盖率：" + "，".join(
-            f"{DIMENSIONS[d].zh} {100 * v['coverage_weighted']:.0f}%" for d, v in k["per_dimension"].items()))
+        lines.append(
+            f"求解状态 {result.status}，目标值 {result.objective:.1f}，上界 {result.bound:.1f}，"
+            f"差距 {100 * result.gap:.2f}%，用时 {result.wall_time:.1f} 秒，候选配对 {result.candidates}"
+        )
+        lines.append(
+            f"需求 {k['demands']} 项，完全满足 {k['covered']} 项（{100 * k['coverage_count']:.1f}%），"
+            f"加权覆盖率 {100 * k['coverage_weighted']:.1f}%；"
+            f"人工贪心基线：完全满足 {b['covered']} 项（{100 * b['coverage_count']:.1f}%），"
+            f"加权覆盖率 {100 * b['coverage_weighted']:.1f}%"
+        )
+        lines.append(
+            f"单位参与率 {100 * k['unit_utilisation']:.1f}%，平均路程 {k['travel_minutes']['mean']} 分钟，"
+            f"90% 在 {k['travel_minutes']['p90']} 分钟内"
+        )
+        lines.append(
+            "四联四共维度覆盖率："
+            + "，".join(
+                f"{DIMENSIONS[d].zh} {100 * v['coverage_weighted']:.0f}%" for d, v in k["per_dimension"].items()
+            )
+        )
         lines.append("得分最高的项目：")
     else:
         lines.append(f"Yearly round {result.round_id} (scope {result.scope}, year {result.year})")
-        lines.append(f"status {result.status}, objective {result.objective:.1f}, bound {result.bound:.1f}, "
-                     f"gap {100 * result.gap:.2f}%, {result.wall_time:.1f} s, {result.candidates} candidate pairs")
-        lines.append(f"{k['demands']} demands, {k['covered']} covered in full ({100 * k['coverage_count']:.1f}%), "
-                     f"weighted coverage {100 * k['coverage_weighted']:.1f}%; greedy baseline: {b['covered']} "
-                     f"({100 * b['coverage_count']:.1f}%), weighted {100 * b['coverage_weighted']:.1f}%")
-        lines.append(f"units taking part {100 * k['unit_utilisation']:.1f}%, mean travel "
-                     f"{k['travel_minutes']['mean']} min, 90% within {k['travel_minutes']['p90']} min")
-        lines.append("coverage by dimension: " + ", ".join(
-            f"{DIMENSIONS[d].en} {100 * v['coverage_weighted']:.0f}%" for d, v in k["per_dimension"].items()))
+        lines.append(
+            f"status {result.status}, objective {result.objective:.1f}, bound {result.bound:.1f}, "
+            f"gap {100 * result.gap:.2f}%, {result.wall_time:.1f} s, {result.candidates} candidate pairs"
+        )
+        lines.append(
+            f"{k['demands']} demands, {k['covered']} covered in full ({100 * k['coverage_count']:.1f}%), "
+            f"weighted coverage {100 * k['coverage_weighted']:.1f}%; greedy baseline: {b['covered']} "
+            f"({100 * b['coverage_count']:.1f}%), weighted {100 * b['coverage_weighted']:.1f}%"
+        )
+        lines.append(
+            f"units taking part {100 * k['unit_utilisation']:.1f}%, mean travel "
+            f"{k['travel_minutes']['mean']} min, 90% within {k['travel_minutes']['p90']} min"
+        )
+        lines.append(
+            "coverage by dimension: "
+            + ", ".join(
+                f"{DIMENSIONS[d].en} {100 * v['coverage_weighted']:.0f}%" for d, v in k["per_dimension"].items()
+            )
+        )
         lines.append("top projects:")
     for p in result.projects[:top]:
         lines.append(f"  {p.demand} {p.demand_name} — {p.reason_zh if zh else p.reason_en}")
@@ -135,7 +177,9 @@ def summary_lines(result: RoundResult, lang: str = "zh", top: int = 5) -> list[s
     for u in result.unmet:
         counts[u.reason] = counts.get(u.reason, 0) + 1
         labels[u.reason] = u.reason_zh if zh else u.reason_en
-    lines.append(("未满足需求 " if zh else "unmet demands ") + str(len(result.unmet)) + ("，按原因：" if zh else ", by reason:"))
+    lines.append(
+        ("未满足需求 " if zh else "unmet demands ") + str(len(result.unmet)) + ("，按原因：" if zh else ", by reason:")
+    )
     for code, n in sorted(counts.items(), key=lambda t: -t[1]):
         lines.append(f"  {labels[code]}（{code}）: {n}" if zh else f"  {labels[code]} ({code}): {n}")
     return lines

@@ -22,26 +22,41 @@ LEVEL_NAMES = {
     "Round": ("匹配轮次", "rounds"),
     "Project": ("共建项目", "projects"),
 }
-PARTY_KINDS = {"unit": ("单位党组织", "unit"), "community": ("社区党组织", "community"), "grid": ("网格党组织", "grid"),
-               "compound": ("小区党组织", "compound"), "industry": ("行业党委", "industry")}
+PARTY_KINDS = {
+    "unit": ("单位党组织", "unit"),
+    "community": ("社区党组织", "community"),
+    "grid": ("网格党组织", "grid"),
+    "compound": ("小区党组织", "compound"),
+    "industry": ("行业党委", "industry"),
+}
 
 
 def store_summary(store: GraphStore, lang: str = "zh") -> list[str]:
     zh = lang == "zh"
     counts = store.counts()
     out = ["数据概况" if zh else "What is stored"]
-    out.append("  " + "，".join(
-        f"{zhn if zh else en} {counts[label]}" for label, (zhn, en) in LEVEL_NAMES.items() if counts.get(label)))
+    out.append(
+        "  "
+        + "，".join(
+            f"{zhn if zh else en} {counts[label]}" for label, (zhn, en) in LEVEL_NAMES.items() if counts.get(label)
+        )
+    )
     units = store.find("Unit")
     if units:
         by = Counter(u.get("type", "") for u in units)
-        out.append(("  单位类型：" if zh else "  units by type: ") + "，".join(
-            f"{UNIT_TYPES[t].zh if zh else UNIT_TYPES[t].en} {n}" for t, n in sorted(by.items()) if t in UNIT_TYPES))
+        out.append(
+            ("  单位类型：" if zh else "  units by type: ")
+            + "，".join(
+                f"{UNIT_TYPES[t].zh if zh else UNIT_TYPES[t].en} {n}" for t, n in sorted(by.items()) if t in UNIT_TYPES
+            )
+        )
     orgs = store.find("PartyOrg")
     if orgs:
         by = Counter(o.get("kind", "") for o in orgs)
-        out.append(("  党组织：" if zh else "  party organisations: ") + "，".join(
-            f"{PARTY_KINDS.get(k, (k, k))[0 if zh else 1]} {n}" for k, n in sorted(by.items())))
+        out.append(
+            ("  党组织：" if zh else "  party organisations: ")
+            + "，".join(f"{PARTY_KINDS.get(k, (k, k))[0 if zh else 1]} {n}" for k, n in sorted(by.items()))
+        )
     res = store.find("Resource")
     if res:
         agg: dict[str, list[int]] = defaultdict(lambda: [0, 0])

@@ -53,8 +53,14 @@ def _fail(e: FourlinksError, lang: str = "zh") -> None:
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                    TimeElapsedColumn(), console=err, transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
 
 
 # -- schema -------------------------------------------------------------------------------------
@@ -153,9 +159,15 @@ def _import_files(s: GraphStore, files: list[Path], dry_run: bool, lang: str) ->
         for e in report.errors:
             t.add_row(str(e.file), str(e.row), str(e.column), e.reason_zh if lang == "zh" else e.reason_en)
         err.print(t)
-        err.print("[red]有错误，未写入任何记录。[/red]" if lang == "zh" else "[red]errors found: nothing applied.[/red]")
+        err.print(
+            "[red]有错误，未写入任何记录。[/red]" if lang == "zh" else "[red]errors found: nothing applied.[/red]"
+        )
         return False
-    verb = ("校验通过（未写入）" if dry_run else "已导入") if lang == "zh" else ("valid (dry run)" if dry_run else "imported")
+    verb = (
+        ("校验通过（未写入）" if dry_run else "已导入")
+        if lang == "zh"
+        else ("valid (dry run)" if dry_run else "imported")
+    )
     console.print(f"{verb}: {report.summary(lang)}")
     return True
 
@@ -261,8 +273,15 @@ def round_cmd(
                 def step(stage: str, frac: float) -> None:
                     prog.update(task, completed=frac, description=f"匹配 / {stage}")
 
-                result = run_round(s, scope, params, run_by="cli", parent=parent, write=not no_write,  # type: ignore[arg-type]
-                                   progress=step)
+                result = run_round(
+                    s,
+                    scope,
+                    params,
+                    run_by="cli",
+                    parent=parent,
+                    write=not no_write,  # type: ignore[arg-type]
+                    progress=step,
+                )
     except FourlinksError as e:
         _fail(e, lang)
     folder = out or Path("out") / result.round_id
@@ -299,8 +318,10 @@ def solve(
     if as_json:
         sys.stdout.write(sol.model_dump_json() + "\n")
         return
-    console.print(f"status {sol.status}  objective {sol.objective:g}  bound {sol.bound:g}  gap {100 * sol.gap:.3f}%  "
-                  f"{sol.wall_time:.2f} s  {len(sol.allocations)} allocations, {sol.components} components")
+    console.print(
+        f"status {sol.status}  objective {sol.objective:g}  bound {sol.bound:g}  gap {100 * sol.gap:.3f}%  "
+        f"{sol.wall_time:.2f} s  {len(sol.allocations)} allocations, {sol.components} components"
+    )
     for c in sol.conflicts:
         console.print(f"  cannot cover {c.demand}: {c.reason} {c.detail}")
 
@@ -326,6 +347,89 @@ def recommend(
         return
     for r in recs:
         console.print(r.line(lang), highlight=False)
+
+
+@app.command()
+def whatif(
+    file: Annotated[Path, typer.Argument(help="scenario file (YAML), see scenarios/README.md")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the comparison as JSON")] = False,
+    out: Annotated[Path | None, typer.Option(help="folder for report.html, comparison.xlsx/json")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="solver seconds per run (overrides the file)")] = None,
+    full: Annotated[bool, typer.Option("--full", help="every key figure in the terminal table")] = False,
+    store: StoreOpt = None,
+    lang: LangOpt = "zh",
+) -> None:
+    """Run a what-if scenario on a copy of the data and compare / 情景推演（不改动现有数据）。"""
+    from engine.whatif import ScenarioError, load_spec_file, run_scenario
+    from engine.whatif.report import terminal_tables, write_all
+
+    try:
+        spec = load_spec_file(file)
+    except ScenarioError as e:
+        for line in e.lines():
+            err.print(f"[red]{line}[/red]", highlight=False)
+        raise typer.Exit(2) from e
+
+    def go(s: GraphStore | None):  # type: ignore[no-untyped-def]
+        with _progress() as prog:
+            task = prog.add_task("推演 / what-if", total=1.0)
+
+            def step(stage: str, frac: float) -> None:
+                prog.update(task, completed=frac, description=f"推演 / {stage}")
+
+            return run_scenario(s, spec, step, time_limit=time_limit, base_dir=file.resolve().parent)
+
+    try:
+        if spec.base.round:
+            with _store(store) as s:
+                res = go(s)
+        else:
+            res = go(None)
+    except FourlinksError as e:
+        _fail(e, lang)
+    folder = out or Path("out") / f"whatif-{spec.name}"
+    files = write_all(res, folder, lang)
+    if as_json:
+        sys.stdout.write(json.dumps(res.to_json(lang), ensure_ascii=False, default=str) + "\n")
+        return
+    for tb in terminal_tables(res, lang, full=full):
+        console.print(tb)
+    console.print(("报告已写出：" if lang == "zh" else "written: ") + ", ".join(str(f) for f in files))
+
+
+# -- service -----------------------------------------------------------------------------------
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=4, help="round-job threads")] = 1,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+    store: StoreOpt = None,
+) -> None:
+    """Serve the HTTP API (docs at /docs) / 启动 HTTP 接口服务。"""
+    import uvicorn
+
+    from api import create_app
+
+    uvicorn.run(create_app(_settings(store), workers=workers), host=host, port=port, log_level=log_level)
+
+
+@app.command()
+def token(
+    role: Annotated[str, typer.Option(help="coordinator|unit|planner|admin")],
+    scope: Annotated[str | None, typer.Option(help="community/street id (coordinator) or unit id (unit)")] = None,
+    sub: Annotated[str | None, typer.Option(help="who the token is for")] = None,
+    ttl_days: Annotated[float, typer.Option(min=0.001, help="days valid")] = 30.0,
+) -> None:
+    """Issue a bearer token (admin command) / 签发访问令牌。"""
+    from engine.tokens import issue, secret_from
+
+    try:
+        settings = Settings.load()
+        t = issue(role, scope, sub or f"{role}:{scope or 'cli'}", secret_from(settings), ttl=ttl_days * 86400)
+    except FourlinksError as e:
+        _fail(e)
+    sys.stdout.write(t + "\n")
 
 
 def main() -> None:

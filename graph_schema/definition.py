@@ -114,6 +114,7 @@ NODES = (
         Prop("unmet", "json"),
         Prop("created_at", "datetime"),
         Prop("parent", doc="the round this re-round revises"),
+        Prop("progress", "float", doc="0..1 while the round job runs"),
         VERSION,
         doc="年度匹配轮次",
     ),
@@ -149,13 +150,13 @@ NODES = (
     _node(
         "Claim",
         Prop("kind", doc="unit_claims_project|unit_claims_demand|community_requests_resource"),
-        Prop("project"),
+        Prop("project", indexed=True),
         Prop("demand"),
         Prop("resource"),
-        Prop("unit"),
+        Prop("unit", indexed=True),
         Prop("community"),
         Prop("amount", "int"),
-        Prop("status", doc="pending|confirmed|declined"),
+        Prop("status", indexed=True, doc="pending|confirmed|declined"),
         Prop("reason"),
         Prop("created_at", "datetime"),
         VERSION,
@@ -238,7 +239,7 @@ MIGRATIONS = (
         "point property `location` on located nodes, with point indexes",
         (
             "MATCH (n:Entity) WHERE n.lat IS NOT NULL AND n.lon IS NOT NULL AND n.location IS NULL "
-            "CALL { WITH n SET n.location = point({latitude: n.lat, longitude: n.lon}) } "
+            "CALL (n) { SET n.location = point({latitude: n.lat, longitude: n.lon}) } "
             "IN TRANSACTIONS OF 10000 ROWS",
         ),
     ),

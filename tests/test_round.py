@@ -8,7 +8,7 @@ from collections import defaultdict
 import pytest
 
 from engine.errors import InvalidInput, NotFound
-from engine.lifecycle import Actor, confirm, decline, claim_project, publish_round
+from engine.lifecycle import Actor, claim_project, confirm, decline, publish_round
 from engine.matching.candidates import generate
 from engine.matching.checker import check, objective_of
 from engine.matching.explain import UNMET_REASONS
@@ -134,8 +134,8 @@ def test_unknown_or_empty_scope_is_a_clear_error(store: EmbeddedStore) -> None:
 def test_objective_reported_is_the_checkers(store: EmbeddedStore) -> None:
     snap = take_snapshot(store, SCOPE)
     problem = build_problem(snap, generate(snap, PARAMS), PARAMS)
-    from engine.matching.solver import solve
     from engine.matching.problem import SolveParams
+    from engine.matching.solver import solve
 
     sol = solve(problem, SolveParams(time_limit=10, workers=1))
     assert abs(objective_of(problem, sol.allocations)["total"] - sol.objective) < 1e-6

@@ -50,8 +50,9 @@ def demand_weight(d: SDemand, w: Weights) -> float:
     return d.priority * (1.0 + w.support * math.log1p(max(0, d.support)))
 
 
-def pair_terms(d: SDemand, r: SResource, f: float, minutes: float, reach: float, level: str,
-               reliability: float, w: Weights) -> dict[str, float]:
+def pair_terms(
+    d: SDemand, r: SResource, f: float, minutes: float, reach: float, level: str, reliability: float, w: Weights
+) -> dict[str, float]:
     """Score terms per unit of amount. Scaling by weight / quantity makes covering a whole
     demand worth its weight whatever the measure (hours, yuan, places)."""
     per = demand_weight(d, w) / d.quantity
@@ -118,8 +119,9 @@ def generate(snap: Snapshot, params: RoundParams) -> list[Pair]:
     found: list[tuple[np.ndarray, ...]] = []
     resources: list[SResource] = []
     for (kind, mode, reach), rs in sorted(groups.items()):
-        di_all = np.array([i for cat in COMPATIBLE_DEMANDS.get(kind, ()) for i in demands_of_cat.get(cat, ())],
-                          dtype=np.int64)
+        di_all = np.array(
+            [i for cat in COMPATIBLE_DEMANDS.get(kind, ()) for i in demands_of_cat.get(cat, ())], dtype=np.int64
+        )
         if not len(di_all):
             continue
         base = len(resources)
@@ -178,11 +180,22 @@ def generate(snap: Snapshot, params: RoundParams) -> list[Pair]:
         for o in order[keep]:
             d = demands[int(di[o])]
             r = resources[int(ri[o])]
-            by_demand[d.id].append(Pair(r.id, d.id, float(f[o]), float(minutes[o]), LEVELS[int(level[o])].code,
-                                        float(score[o]), {
-                                            "coverage": float(t_cov[o]), "locality": float(t_loc[o]),
-                                            "reliability": float(t_rel[o]), "travel": float(t_trav[o]),
-                                        }))
+            by_demand[d.id].append(
+                Pair(
+                    r.id,
+                    d.id,
+                    float(f[o]),
+                    float(minutes[o]),
+                    LEVELS[int(level[o])].code,
+                    float(score[o]),
+                    {
+                        "coverage": float(t_cov[o]),
+                        "locality": float(t_loc[o]),
+                        "reliability": float(t_rel[o]),
+                        "travel": float(t_trav[o]),
+                    },
+                )
+            )
     pinned = {(r, d) for r, d, _ in snap.pins}
     have = {(p.resource, p.demand) for ps in by_demand.values() for p in ps}
     res_by_id = {r.id: r for r in snap.resources}

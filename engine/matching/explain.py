@@ -12,7 +12,10 @@ UNMET_REASONS: dict[str, tuple[str, str]] = {
     "capacity_taken": ("可用资源已被更高价值的需求占用", "capacity taken by higher-value demands"),
     "unit_limit": ("可承接的单位已达年度项目上限", "the units that could serve it reached their yearly limit"),
     "partner_limit": ("已达最多共建单位数", "the most partner units allowed already serve it"),
-    "not_splittable": ("需求不可拆分，没有单一资源能完整承接", "not splittable and no single resource can take it whole"),
+    "not_splittable": (
+        "需求不可拆分，没有单一资源能完整承接",
+        "not splittable and no single resource can take it whole",
+    ),
     "low_value": ("路程与协调成本高于收益", "travel and coordination cost outweigh its value"),
     "must_cover_infeasible": ("必须满足，但现有资源无法满足", "must be covered, but the resources cannot cover it"),
 }

@@ -45,15 +45,19 @@ class Recommendation(BaseModel):
         k = RESOURCE_KINDS[self.kind]
         lv = LEVEL_BY_CODE[self.level]
         if lang == "zh":
-            s = (f"{self.unit_name}（{self.resource_name}）：可立即提供 {self.amount_now}{k.measure_zh}，"
-                 f"{lv.zh}内 {self.travel_minutes:.0f} 分钟，净收益 {self.net_value:.2f}")
+            s = (
+                f"{self.unit_name}（{self.resource_name}）：可立即提供 {self.amount_now}{k.measure_zh}，"
+                f"{lv.zh}内 {self.travel_minutes:.0f} 分钟，净收益 {self.net_value:.2f}"
+            )
             if self.displaces:
                 s += "；完整满足需调整 " + "、".join(f"{d.demand}（{d.amount}）" for d in self.displaces)
             if self.unit_at_limit:
                 s += "；该单位已达年度项目上限"
             return s
-        s = (f"{self.unit_name} ({self.resource_name}): {self.amount_now} {k.measure} free now, "
-             f"{lv.en} level, {self.travel_minutes:.0f} min, net value {self.net_value:.2f}")
+        s = (
+            f"{self.unit_name} ({self.resource_name}): {self.amount_now} {k.measure} free now, "
+            f"{lv.en} level, {self.travel_minutes:.0f} min, net value {self.net_value:.2f}"
+        )
         if self.displaces:
             s += "; covering it whole displaces " + ", ".join(f"{d.demand} ({d.amount})" for d in self.displaces)
         if self.unit_at_limit:
@@ -105,8 +109,9 @@ def recommend(store: GraphStore, demand_id: str, k: int = 5, params: RoundParams
         displaces: list[Displaced] = []
         lost = 0.0
         if need > 0:
-            ranked = sorted(held, key=lambda t: (float(t[0].get("score") or 0) / max(1, int(t[0]["amount"])),
-                                                 t[0]["id"]))
+            ranked = sorted(
+                held, key=lambda t: (float(t[0].get("score") or 0) / max(1, int(t[0]["amount"])), t[0]["id"])
+            )
             for a, pr in ranked:
                 if need <= 0 or pr.get("status") in ("confirmed", "in_progress"):
                     continue
@@ -116,16 +121,30 @@ def recommend(store: GraphStore, demand_id: str, k: int = 5, params: RoundParams
                 lost += value
                 need -= take
             amount_full -= max(0, need)
-        projects_of_unit = {pr["demand"] for a in store.find("Allocation", {"unit": r.unit})
-                            for pr in [store.get("Project", a["project"])] if pr and pr.get("status") in HOLDING}
+        projects_of_unit = {
+            pr["demand"]
+            for a in store.find("Allocation", {"unit": r.unit})
+            for pr in [store.get("Project", a["project"])]
+            if pr and pr.get("status") in HOLDING
+        }
         limit = units[r.unit].max_projects if r.unit in units else None
-        recs.append(Recommendation(
-            resource=r.id, resource_name=r.name, unit=r.unit,
-            unit_name=units[r.unit].name if r.unit in units else r.unit, kind=r.kind,
-            travel_minutes=round(p.minutes, 2), level=p.level, score_per_unit=round(p.score, 6), free=free,
-            amount_now=amount_now, amount_full=amount_full,
-            unit_at_limit=limit is not None and len(projects_of_unit) >= limit,
-            displaces=displaces, net_value=round(p.score * amount_full - lost, 4),
-        ))
+        recs.append(
+            Recommendation(
+                resource=r.id,
+                resource_name=r.name,
+                unit=r.unit,
+                unit_name=units[r.unit].name if r.unit in units else r.unit,
+                kind=r.kind,
+                travel_minutes=round(p.minutes, 2),
+                level=p.level,
+                score_per_unit=round(p.score, 6),
+                free=free,
+                amount_now=amount_now,
+                amount_full=amount_full,
+                unit_at_limit=limit is not None and len(projects_of_unit) >= limit,
+                displaces=displaces,
+                net_value=round(p.score * amount_full - lost, 4),
+            )
+        )
     recs.sort(key=lambda x: (x.unit_at_limit, -x.net_value, x.travel_minutes, x.resource))
     return recs[:k]

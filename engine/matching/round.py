@@ -134,12 +134,19 @@ def build_problem(snap: Snapshot, pairs: list[Pair], params: RoundParams) -> Pro
         ],
         units=[PUnit(id=u, max_projects=unit_limit.get(u)) for u in units],
         candidates=[
-            PCandidate(resource=p.resource, demand=p.demand, score=round(p.score, 9),
-                       terms={k: round(v, 9) for k, v in p.terms.items()})
+            PCandidate(
+                resource=p.resource,
+                demand=p.demand,
+                score=round(p.score, 9),
+                terms={k: round(v, 9) for k, v in p.terms.items()},
+            )
             for p in pairs
         ],
-        pins=[PPin(resource=r, demand=d, amount=a) for r, d, a in snap.pins
-              if any(p.resource == r and p.demand == d for p in pairs)],
+        pins=[
+            PPin(resource=r, demand=d, amount=a)
+            for r, d, a in snap.pins
+            if any(p.resource == r and p.demand == d for p in pairs)
+        ],
         bans=[PPair(resource=r, demand=d) for r, d in snap.bans],
         reference=[PPair(resource=r, demand=d) for r, d in snap.reference],
         objective=PObjective(
@@ -154,21 +161,34 @@ def build_problem(snap: Snapshot, pairs: list[Pair], params: RoundParams) -> Pro
 
 
 def _unmet_reason(
-    d: SDemand, pairs_of: list[Pair], snap: Snapshot, res: dict[str, SResource], limit: dict[str, int | None],
-    used: dict[str, int], unit_projects: dict[str, set[str]], partners: dict[str, set[str]], covered: int,
+    d: SDemand,
+    pairs_of: list[Pair],
+    snap: Snapshot,
+    res: dict[str, SResource],
+    limit: dict[str, int | None],
+    used: dict[str, int],
+    unit_projects: dict[str, set[str]],
+    partners: dict[str, set[str]],
+    covered: int,
 ) -> str:
     """The first rule, in the order a coordinator would check, that kept the demand short."""
     if not pairs_of:
         return reachable_reason(snap, d)
     remaining = d.quantity - covered
-    free = [p for p in pairs_of if res[p.resource].capacity - used[p.resource] >= min(res[p.resource].min_allocation,
-                                                                                        remaining)]
+    free = [
+        p
+        for p in pairs_of
+        if res[p.resource].capacity - used[p.resource] >= min(res[p.resource].min_allocation, remaining)
+    ]
     if not free:
         return "capacity_taken"
-    open_units = [p for p in free
-                  if limit.get(res[p.resource].unit) is None
-                  or len(unit_projects[res[p.resource].unit]) < (limit.get(res[p.resource].unit) or 0)
-                  or d.id in unit_projects[res[p.resource].unit]]
+    open_units = [
+        p
+        for p in free
+        if limit.get(res[p.resource].unit) is None
+        or len(unit_projects[res[p.resource].unit]) < (limit.get(res[p.resource].unit) or 0)
+        or d.id in unit_projects[res[p.resource].unit]
+    ]
     if not open_units:
         return "unit_limit"
     if d.max_partners is not None and len(partners[d.id]) >= d.max_partners:
@@ -221,34 +241,66 @@ def assemble(
                 t = {k: round(v * a.amount, 4) for k, v in p.terms.items()}
                 for k, v in t.items():
                     total_terms[k] += v
-                outs.append(AllocationOut(
-                    resource=r.id, resource_name=r.name, unit=r.unit,
-                    unit_name=units[r.unit].name if r.unit in units else r.unit, kind=r.kind, amount=a.amount,
-                    score=round(p.score * a.amount, 4), terms=t, travel_minutes=round(p.minutes, 2), level=p.level,
-                ))
+                outs.append(
+                    AllocationOut(
+                        resource=r.id,
+                        resource_name=r.name,
+                        unit=r.unit,
+                        unit_name=units[r.unit].name if r.unit in units else r.unit,
+                        kind=r.kind,
+                        amount=a.amount,
+                        score=round(p.score * a.amount, 4),
+                        terms=t,
+                        travel_minutes=round(p.minutes, 2),
+                        level=p.level,
+                    )
+                )
             if covered >= d.quantity and problem.objective.full_coverage_bonus:
                 total_terms["full_coverage_bonus"] = round(
-                    problem.objective.full_coverage_bonus * demand_weight(d, params.weights), 4)
+                    problem.objective.full_coverage_bonus * demand_weight(d, params.weights), 4
+                )
             if problem.objective.fragmentation:
                 total_terms["fragmentation"] = -round(problem.objective.fragmentation * len(lines), 4)
-            desc = [(o.unit_name, o.kind, o.amount, o.travel_minutes, o.level, res[o.resource].travel_mode)
-                    for o in outs]
-            projects.append(ProjectOut(
-                id=f"{round_id}-{d.id}", demand=d.id, demand_name=d.name, community=d.place.community or "",
-                category=d.category, quantity=d.quantity, covered=covered,
-                score=round(sum(total_terms.values()), 4), terms={k: round(v, 4) for k, v in total_terms.items()},
-                reason_zh=project_reason(d.category, d.quantity, covered, desc, "zh"),
-                reason_en=project_reason(d.category, d.quantity, covered, desc, "en"),
-                allocations=outs,
-            ))
+            desc = [
+                (o.unit_name, o.kind, o.amount, o.travel_minutes, o.level, res[o.resource].travel_mode) for o in outs
+            ]
+            projects.append(
+                ProjectOut(
+                    id=f"{round_id}-{d.id}",
+                    demand=d.id,
+                    demand_name=d.name,
+                    community=d.place.community or "",
+                    category=d.category,
+                    quantity=d.quantity,
+                    covered=covered,
+                    score=round(sum(total_terms.values()), 4),
+                    terms={k: round(v, 4) for k, v in total_terms.items()},
+                    reason_zh=project_reason(d.category, d.quantity, covered, desc, "zh"),
+                    reason_en=project_reason(d.category, d.quantity, covered, desc, "en"),
+                    allocations=outs,
+                )
+            )
         if covered < d.quantity:
-            code = "must_cover_infeasible" if d.id in conflicts else _unmet_reason(
-                d, pairs_by_d.get(d.id, []), snap, res, limit, used, unit_projects, partners, covered)
-            unmet.append(UnmetOut(
-                demand=d.id, demand_name=d.name, community=d.place.community or "", category=d.category,
-                quantity=d.quantity, covered=covered, reason=code,
-                reason_zh=unmet_label(code, "zh"), reason_en=unmet_label(code, "en"),
-            ))
+            code = (
+                "must_cover_infeasible"
+                if d.id in conflicts
+                else _unmet_reason(
+                    d, pairs_by_d.get(d.id, []), snap, res, limit, used, unit_projects, partners, covered
+                )
+            )
+            unmet.append(
+                UnmetOut(
+                    demand=d.id,
+                    demand_name=d.name,
+                    community=d.place.community or "",
+                    category=d.category,
+                    quantity=d.quantity,
+                    covered=covered,
+                    reason=code,
+                    reason_zh=unmet_label(code, "zh"),
+                    reason_en=unmet_label(code, "en"),
+                )
+            )
     projects.sort(key=lambda p: (-p.score, p.demand))
     return projects, unmet
 
@@ -295,8 +347,13 @@ def run_round(
     base = greedy(problem, nearest_first(1))
     say("solve", 0.3)
     t1 = time.perf_counter()
-    sol = solve(problem, SolveParams(time_limit=params.time_limit, workers=params.workers, seed=params.seed,
-                                     relative_gap=params.relative_gap), hint=base)
+    sol = solve(
+        problem,
+        SolveParams(
+            time_limit=params.time_limit, workers=params.workers, seed=params.seed, relative_gap=params.relative_gap
+        ),
+        hint=base,
+    )
     solve_time = time.perf_counter() - t1
     say("explain", 0.9)
     rid = round_id or new_round_id(scope, snap.year)
@@ -309,12 +366,26 @@ def run_round(
     base_obj = objective_of(problem, base)["total"] if base else 0.0
     base_kpis = compute_kpis(snap, pmap, [(a.resource, a.demand, a.amount) for a in base], params.weights)
     result = RoundResult(
-        round_id=rid, scope=scope, year=snap.year, input_hash=snap.hash(), status=sol.status,
-        objective=round(sol.objective, 4), bound=round(sol.bound, 4), gap=round(sol.gap, 6),
-        wall_time=round(time.perf_counter() - t0, 3), solve_time=round(solve_time, 3), candidates=len(pairs),
-        components=sol.components, relaxed=sol.relaxed, kpis=kpis,
-        baseline=BaselineOut(objective=round(base_obj, 4), kpis=base_kpis), projects=projects, unmet=unmet,
-        params=params.model_dump(mode="json"), run_by=run_by, parent=parent,
+        round_id=rid,
+        scope=scope,
+        year=snap.year,
+        input_hash=snap.hash(),
+        status=sol.status,
+        objective=round(sol.objective, 4),
+        bound=round(sol.bound, 4),
+        gap=round(sol.gap, 6),
+        wall_time=round(time.perf_counter() - t0, 3),
+        solve_time=round(solve_time, 3),
+        candidates=len(pairs),
+        components=sol.components,
+        relaxed=sol.relaxed,
+        kpis=kpis,
+        baseline=BaselineOut(objective=round(base_obj, 4), kpis=base_kpis),
+        projects=projects,
+        unmet=unmet,
+        params=params.model_dump(mode="json"),
+        run_by=run_by,
+        parent=parent,
     )
     if write:
         say("write", 0.95)
@@ -328,32 +399,74 @@ def round_batch(result: RoundResult, status: str = "done") -> Batch:
     b = Batch()
     now = _now()
     b.node(
-        "Round", result.round_id, name=f"{result.scope} {result.year}", year=result.year, scope=result.scope,
-        params=orjson.dumps(result.params).decode(), input_hash=result.input_hash, run_by=result.run_by,
-        status=status, solver_status=result.status, objective=result.objective, bound=result.bound, gap=result.gap,
+        "Round",
+        result.round_id,
+        name=f"{result.scope} {result.year}",
+        year=result.year,
+        scope=result.scope,
+        params=orjson.dumps(result.params).decode(),
+        input_hash=result.input_hash,
+        run_by=result.run_by,
+        status=status,
+        solver_status=result.status,
+        objective=result.objective,
+        bound=result.bound,
+        gap=result.gap,
         kpis=orjson.dumps(result.kpis).decode(),
         unmet=orjson.dumps([u.model_dump() for u in result.unmet]).decode(),
-        created_at=now, parent=result.parent, version=1,
+        created_at=now,
+        parent=result.parent,
+        version=1,
     )
     if result.parent:
         b.rel("REVISES", "Round", result.round_id, "Round", result.parent)
     for p in result.projects:
-        b.node("Project", p.id, name=p.demand_name, round=result.round_id, demand=p.demand, status="proposed",
-               score=p.score, terms=orjson.dumps(p.terms).decode(), reason_zh=p.reason_zh, reason_en=p.reason_en,
-               covered=p.covered, version=1, updated_at=now)
+        b.node(
+            "Project",
+            p.id,
+            name=p.demand_name,
+            round=result.round_id,
+            demand=p.demand,
+            status="proposed",
+            score=p.score,
+            terms=orjson.dumps(p.terms).decode(),
+            reason_zh=p.reason_zh,
+            reason_en=p.reason_en,
+            covered=p.covered,
+            version=1,
+            updated_at=now,
+        )
         b.rel("PROPOSES", "Round", result.round_id, "Project", p.id)
         b.rel("FULFILS", "Project", p.id, "Demand", p.demand)
         for a in p.allocations:
             aid = f"{p.id}-{a.resource}"
-            b.node("Allocation", aid, project=p.id, resource=a.resource, unit=a.unit, amount=a.amount, score=a.score,
-                   terms=orjson.dumps(a.terms).decode(), travel_minutes=a.travel_minutes, level=a.level)
+            b.node(
+                "Allocation",
+                aid,
+                project=p.id,
+                resource=a.resource,
+                unit=a.unit,
+                amount=a.amount,
+                score=a.score,
+                terms=orjson.dumps(a.terms).decode(),
+                travel_minutes=a.travel_minutes,
+                level=a.level,
+            )
             b.rel("HAS", "Project", p.id, "Allocation", aid)
             b.rel("DRAWS_ON", "Allocation", aid, "Resource", a.resource)
     eid = f"EV-{result.round_id}"
-    b.node("Event", eid, at=now, actor=result.run_by, action="round.run", about=[result.round_id],
-           to_state=status, input_hash=result.input_hash,
-           why=f"{len(result.projects)} projects, {len(result.unmet)} unmet, status {result.status}",
-           data=orjson.dumps({"objective": result.objective, "gap": result.gap}).decode())
+    b.node(
+        "Event",
+        eid,
+        at=now,
+        actor=result.run_by,
+        action="round.run",
+        about=[result.round_id],
+        to_state=status,
+        input_hash=result.input_hash,
+        why=f"{len(result.projects)} projects, {len(result.unmet)} unmet, status {result.status}",
+        data=orjson.dumps({"objective": result.objective, "gap": result.gap}).decode(),
+    )
     b.rel("ABOUT", "Event", eid, "Round", result.round_id)
     return b
 
@@ -370,6 +483,9 @@ def with_revision_context(store: GraphStore, snap: Snapshot, parent: str) -> Sna
             pins.extend((a["resource"], p["demand"], int(a["amount"])) for a in lines)
         if p.get("status") != "declined":
             reference.extend((a["resource"], p["demand"]) for a in lines)
-    bans = {(c["resource"], c["demand"]) for c in store.find("Claim", {"status": "declined"})
-            if c.get("resource") and c.get("demand")}
+    bans = {
+        (c["resource"], c["demand"])
+        for c in store.find("Claim", {"status": "declined"})
+        if c.get("resource") and c.get("demand")
+    }
     return replace(snap, pins=tuple(sorted(pins)), bans=tuple(sorted(bans)), reference=tuple(sorted(set(reference))))

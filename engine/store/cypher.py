@@ -213,3 +213,28 @@ def within(name: str) -> str:
     if lab == "Resource":
         return text + " OPTIONAL MATCH (u)-[:OFFERS]->(n) RETURN properties(n) AS p, min(u.id) AS unit"
     return text + " RETURN properties(n) AS p"
+
+
+# -- small verbs added with the lifecycle -----------------------------------------------------
+
+UNIT_OF = "MATCH (u:Unit)-[:OFFERS]->(:Resource {id: $id}) RETURN u.id AS u ORDER BY u.id LIMIT 1"
+
+
+@cache
+def edges(type_name: str) -> str:
+    """(source id, target id) of every relationship of one type."""
+    t = rel_type(type_name)
+    return f"MATCH (a:{ENTITY})-[:{t}]->(b:{ENTITY}) RETURN a.id AS src, b.id AS dst ORDER BY src, dst"
+
+
+@cache
+def reserve_node(name: str) -> str:
+    """Create-if-absent under the uniqueness constraint: of two racing MERGEs exactly one
+    creates; ``$token`` tells the creator it was this call."""
+    lab = label(name)
+    return (
+        f"MERGE (n:{ENTITY}:{lab} {{id: $id}}) "
+        "ON CREATE SET n += $props, n._reserved = $token "
+        "WITH n, n._reserved = $token AS mine REMOVE n._reserved "
+        "RETURN mine, properties(n) AS p"
+    )

@@ -29,6 +29,9 @@ from ..geo import PointIndex, haversine_m, reach_meters, travel_minutes
 from ..taxonomy import TRAVEL_SPEED_KMH
 from .base import Batch, Node, Props, WriteStats, raise_if_invalid, validate_batch
 
+INDEXED: dict[str, tuple[str, ...]] = {
+    n.name: tuple(p.name for p in n.props if p.indexed) for n in SCHEMA.nodes
+}
 SNAPSHOT = "graph.json"
 JOURNAL = "journal.jsonl"
 LOCKFILE = ".lock"
@@ -54,6 +57,7 @@ class EmbeddedStore:
     def __init__(self, data_dir: Path | str | None = None) -> None:
         self._g: nx.MultiDiGraph = nx.MultiDiGraph()
         self._by_label: dict[str, set[str]] = {}
+        self._by_prop: dict[tuple[str, str], dict[object, set[str]]] = {}
         self._lock = threading.RLock()
         self._spatial: dict[str, tuple[list[str], PointIndex]] = {}
         self._schema_version = 0
@@ -151,18 +155,39 @@ class EmbeddedStore:
     def _reset(self) -> None:
         self._g = nx.MultiDiGraph()
         self._by_label = {}
+        self._by_prop = {}
         self._spatial = {}
+
+    def _index_props(self, label: str, nid: str, props: Props, add: bool) -> None:
+        """Keep the in-memory index of the schema's indexed properties (the ones Neo4j indexes
+        too), so ``find(label, where)`` on them is a look-up, not a scan."""
+        for p in INDEXED.get(label, ()):
+            if p not in props:
+                continue
+            try:
+                bucket = self._by_prop.setdefault((label, p), {}).setdefault(props[p], set())
+            except TypeError:  # unhashable (lists): not indexed
+                continue
+            if add:
+                bucket.add(nid)
+            else:
+                bucket.discard(nid)
 
     def _put_node(self, label: str, nid: str, props: Props) -> None:
         if nid in self._g:
-            self._g.nodes[nid]["props"].update(props)
+            cur = self._g.nodes[nid]["props"]
+            self._index_props(label, nid, {k: cur[k] for k in props if k in cur}, add=False)
+            cur.update(props)
+            self._index_props(label, nid, props, add=True)
         else:
             self._g.add_node(nid, label=label, props=dict(props))
             self._by_label.setdefault(label, set()).add(nid)
+            self._index_props(label, nid, props, add=True)
 
     def _remove(self, nid: str) -> None:
         if nid in self._g:
             label = self._g.nodes[nid]["label"]
+            self._index_props(label, nid, self._g.nodes[nid]["props"], add=False)
             self._g.remove_node(nid)
             self._by_label.get(label, set()).discard(nid)
             self._spatial.pop(label, None)
@@ -253,6 +278,7 @@ class EmbeddedStore:
             for n in other._g.nodes:
                 other._g.nodes[n]["props"] = dict(other._g.nodes[n]["props"])
             other._by_label = {k: set(v) for k, v in self._by_label.items()}
+            other._by_prop = {k: {v: set(ids) for v, ids in b.items()} for k, b in self._by_prop.items()}
             other._schema_version = self._schema_version
             return other
 
@@ -335,7 +361,16 @@ class EmbeddedStore:
 
     def find(self, label: str, where: Props | None = None, skip: int = 0, limit: int | None = None) -> list[Props]:
         with self._lock:
-            ids = sorted(self._by_label.get(label, ()))
+            pool: set[str] | None = None
+            for k, v in (where or {}).items():
+                idx = self._by_prop.get((label, k))
+                if idx is not None and k in INDEXED.get(label, ()):
+                    try:
+                        hits = idx.get(v, set())
+                    except TypeError:
+                        continue
+                    pool = hits if pool is None else pool & hits
+            ids = sorted(pool if pool is not None else self._by_label.get(label, ()))
             out = []
             for nid in ids:
                 props = self._g.nodes[nid]["props"]
@@ -436,7 +471,8 @@ class EmbeddedStore:
         if self.label_of(scope) == "Grid":
             comms = self._out(scope, "PART_OF")
             for u in self._in(scope, "LOCATED_IN"):
-                places[u] = (comms[0] if comms else "", scope)
+                if self.label_of(u) == "Unit":
+                    places[u] = (comms[0] if comms else "", scope)
             return places
         for c in self._descend(scope, "Community"):
             for u in self._in(c, "LOCATED_IN"):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,7 +34,7 @@ from ..errors import NotFound, SchemaViolation, StoreUnavailable
 from ..geo import haversine_m, reach_meters, travel_minutes
 from ..taxonomy import TRAVEL_SPEED_KMH
 from . import cypher as q
-from .base import Batch, Node, Props, WriteStats, raise_if_invalid, validate_batch
+from .base import Batch, Node, Props, Rel, WriteStats, raise_if_invalid, validate_batch
 from .embedded import _check_expect
 
 RETRYABLE = (TransientError, ServiceUnavailable, SessionExpired)
@@ -79,6 +81,28 @@ def _norm(v: Any) -> Any:
     return list(v) if isinstance(v, tuple) else v
 
 
+def _coalesce(batch: Batch) -> tuple[list[Node], list[Rel]]:
+    """The batch's upserts with repeats of one node id (or one relationship) folded into one,
+    later properties winning, as applying them in order would; nodes grouped by label and
+    relationships by (type, ends, target) so each chunk runs few statements and parallel
+    chunks mostly lock different nodes."""
+    nodes: dict[str, Node] = {}
+    for n in batch.nodes:
+        old = nodes.get(n.id)
+        nodes[n.id] = n if old is None else Node(n.label, n.id, {**old.props, **n.props})
+    rels: dict[tuple[str, str, str], Rel] = {}
+    for r in batch.rels:
+        key = (r.type, r.src, r.dst)
+        old_r = rels.get(key)
+        if old_r is not None:
+            r = Rel(r.type, r.src_label, r.src, r.dst_label, r.dst, {**old_r.props, **r.props})
+        rels[key] = r
+    return (
+        sorted(nodes.values(), key=lambda n: n.label),
+        sorted(rels.values(), key=lambda r: (r.type, r.src_label, r.dst_label, r.dst, r.src)),
+    )
+
+
 def _known_label(label: str) -> bool:
     return label in SCHEMA.labels and label != q.META
 
@@ -89,10 +113,13 @@ class Neo4jStore:
 
     kind = "neo4j"
 
-    def __init__(self, driver: neo4j.Driver, database: str = "neo4j", batch_size: int = 5000) -> None:
+    def __init__(
+        self, driver: neo4j.Driver, database: str = "neo4j", batch_size: int = 5000, workers: int = 2
+    ) -> None:
         self._driver = driver
         self._database = database
         self.batch_size = max(1, int(batch_size))
+        self.workers = max(1, int(workers))
 
     @classmethod
     def connect(
@@ -103,6 +130,7 @@ class Neo4jStore:
         database: str = "neo4j",
         batch_size: int = 5000,
         retry_seconds: float = 30.0,
+        workers: int = 2,
     ) -> Neo4jStore:
         """A store over a new driver; ``retry_seconds`` bounds the driver's retries of a
         transaction on transient and connection errors. No connection is made yet."""
@@ -116,7 +144,7 @@ class Neo4jStore:
             )
         except (ValueError, neo4j.exceptions.ConfigurationError) as e:
             raise StoreUnavailable(f"Neo4j 地址无效: {uri}: {e}", message_en=f"bad Neo4j URI {uri}: {e}") from e
-        return cls(driver, database=database, batch_size=batch_size)
+        return cls(driver, database=database, batch_size=batch_size, workers=workers)
 
     # -- plumbing ----------------------------------------------------------------------------
     def _session(self) -> neo4j.Session:
@@ -255,11 +283,43 @@ class Neo4jStore:
         (nodes first). Each chunk is atomic; re-running completes a partial load."""
         t0 = time.perf_counter()
         self._read(self._validate, batch)
-        for chunk in batch.chunks(self.batch_size):
-            self._write_tx(self._apply, chunk)
-            if progress:
-                progress(len(chunk))
+        nodes, rels = _coalesce(batch)
+        done = 0
+        size = self.batch_size
+        done += self._load_phase([Batch(nodes=nodes[i : i + size]) for i in range(0, len(nodes), size)],
+                                 progress, self.workers)
+        # relationship chunks share endpoints (a community has thousands of members), and
+        # parallel writers then deadlock on its relationship-group locks: one writer
+        done += self._load_phase([Batch(rels=rels[i : i + size]) for i in range(0, len(rels), size)],
+                                 progress, 1)
+        if progress and len(batch) > done:
+            progress(len(batch) - done)  # upserts of the same id folded into one row
         return WriteStats(len(batch.nodes), len(batch.rels), time.perf_counter() - t0)
+
+    def _load_phase(self, chunks: list[Batch], progress: Callable[[int], None] | None, workers: int) -> int:
+        """Write ``chunks`` (disjoint keys) on ``workers`` sessions at once, so the client
+        packs one chunk while the server writes another."""
+        done = 0
+        if workers <= 1 or len(chunks) <= 1:
+            for chunk in chunks:
+                self._write_tx(self._apply, chunk)
+                done += len(chunk)
+                if progress:
+                    progress(len(chunk))
+            return done
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="neo4j-load") as pool:
+            futures = [pool.submit(self._write_tx, self._apply, c) for c in chunks]
+            try:
+                for f, chunk in zip(futures, chunks, strict=True):
+                    f.result()
+                    done += len(chunk)
+                    if progress:
+                        progress(len(chunk))
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+        return done
 
     def transition(
         self, label: str, id: str, expect: Props, changes: Props, extra: Batch | None = None
@@ -455,6 +515,23 @@ class Neo4jStore:
             return sorted(out, key=lambda p: (p["id"], rank[p["community"]]))
 
         return self._read(work)
+
+    def unit_of(self, resource: str) -> str | None:
+        recs = self._read(self._run, q.UNIT_OF, id=resource)
+        return recs[0]["u"] if recs else None
+
+    def edges(self, type: str) -> list[tuple[str, str]]:
+        return [(r["src"], r["dst"]) for r in self._read(self._run, q.edges(type))]
+
+    def reserve(self, label: str, id: str, props: Props) -> Props | None:
+        raise_if_invalid(validate_batch(Batch(nodes=[Node(label, id, props)]), lambda _id: None))
+        token = uuid.uuid4().hex
+
+        def work(tx: neo4j.ManagedTransaction) -> Props | None:
+            rec = tx.run(q.reserve_node(label), id=id, props=props, token=token).single()
+            return None if rec["mine"] else _clean(rec["p"])
+
+        return self._write_tx(work)
 
     def community_of(self, demand: str) -> str | None:
         recs = self._read(self._run, q.COMMUNITY_OF, id=demand)

@@ -487,3 +487,11 @@ def test_cypher_takes_names_only_from_the_schema() -> None:
         cypher.rel_type("PART_OF]->() DELETE x//")
     assert "$v0" in cypher.find_nodes("Unit", ["type"]) and "n.type" in cypher.find_nodes("Unit", ["type"])
     assert "n[$k0]" in cypher.find_nodes("Unit", ["x) DELETE n //"])
+
+
+def test_units_of_grid_are_units_only(store: GraphStore) -> None:
+    store.write(world())
+    b = Batch()
+    b.rel("LOCATED_IN", "Demand", "D-b", "Grid", "G1b")
+    store.write(b)
+    assert ids(store.units_of("G1b")) == []

@@ -1,0 +1,40 @@
+"""Audit events, read only (there is no route that updates or deletes an event)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from engine.access import require
+from engine.errors import NotFound
+from engine.store.base import GraphStore
+
+from ..deps import PrincipalDep, StoreDep
+from ..schemas import EventOut, Page
+from ..util import Limit, Skip, decode, page
+
+router = APIRouter(tags=["events"])
+
+
+def _events(store: GraphStore, label: str, node_id: str, skip: int, limit: int) -> dict:
+    if store.get(label, node_id) is None:
+        raise NotFound(f"{node_id} 不存在", message_en=f"{label} {node_id} not found")
+    return page([decode(e) for e in store.events_about(node_id)], skip, limit)
+
+
+@router.get("/projects/{project_id}/events", response_model=Page[EventOut], summary="项目的事件 / a project's events")
+def project_events(project_id: str, store: StoreDep, principal: PrincipalDep, skip: Skip = 0,
+                   limit: Limit = 100) -> dict:
+    require(store, principal, "read")
+    return _events(store, "Project", project_id, skip, limit)
+
+
+@router.get("/units/{unit_id}/events", response_model=Page[EventOut], summary="单位的事件 / a unit's events")
+def unit_events(unit_id: str, store: StoreDep, principal: PrincipalDep, skip: Skip = 0, limit: Limit = 100) -> dict:
+    require(store, principal, "read")
+    return _events(store, "Unit", unit_id, skip, limit)
+
+
+@router.get("/rounds/{round_id}/events", response_model=Page[EventOut], summary="轮次的事件 / a round's events")
+def round_events(round_id: str, store: StoreDep, principal: PrincipalDep, skip: Skip = 0, limit: Limit = 100) -> dict:
+    require(store, principal, "read")
+    return _events(store, "Round", round_id, skip, limit)

@@ -1,0 +1,107 @@
+"""Bulk import by upload (CSV/XLSX/JSON, ``dry_run``, all-or-nothing, row-level errors) and
+downloads: the XLSX templates and any list as CSV/XLSX."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from engine.access import require
+from engine.errors import InvalidInput
+from engine.lists import LISTS, ORDER, export_lists, import_lists, write_template
+
+from ..deps import PrincipalDep, StoreDep
+from ..errors import ErrorBody
+
+router = APIRouter(tags=["files"])
+
+MAX_BYTES = 50 * 1024 * 1024
+SUFFIXES = (".csv", ".xlsx", ".json")
+MEDIA = {"csv": "text/csv; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+Kind = Literal["areas", "units", "orgs", "members", "resources", "demands"]
+
+
+def _safe_name(name: str | None, i: int) -> str:
+    base = Path(name or f"upload{i}").name
+    base = re.sub(r"[^\w.\-\u4e00-\u9fff]", "_", base)[:120] or f"upload{i}"
+    if not base.lower().endswith(SUFFIXES):
+        raise InvalidInput(f"文件 {name} 不是 CSV/XLSX/JSON", message_en=f"{name} is not a CSV, XLSX or JSON file")
+    return base
+
+
+@router.post("/imports", summary="批量导入清单（全部或全不）/ import list files, all or nothing",
+             responses={422: {"model": ErrorBody, "description": "bad records; nothing imported / 有错误，未导入"}},
+             response_model=dict[str, Any])
+async def import_files(
+    store: StoreDep, principal: PrincipalDep,
+    files: Annotated[list[UploadFile], File(description="清单文件 CSV/XLSX/JSON / list files")],
+    dry_run: Annotated[bool, Query(description="只校验不写入 / validate only")] = False,
+    lang: Annotated[Literal["zh", "en"], Query(description="报告语言 / report language")] = "zh",
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="缺省年度 / default year")] = None,
+) -> Any:
+    require(store, principal, "lists.import", what=("导入清单", "import lists"))
+    if not files:
+        raise InvalidInput("请上传至少一个文件", message_en="upload at least one file")
+    with tempfile.TemporaryDirectory(prefix="fourlinks-import-") as tmp:
+        paths = []
+        seen: set[str] = set()
+        for i, f in enumerate(files):
+            name = _safe_name(f.filename, i)
+            if name in seen:
+                name = f"{i}_{name}"
+            seen.add(name)
+            data = await f.read(MAX_BYTES + 1)
+            if len(data) > MAX_BYTES:
+                raise InvalidInput(f"文件 {name} 超过 50 MB", message_en=f"{name} is larger than 50 MB")
+            p = Path(tmp) / name
+            p.write_bytes(data)
+            paths.append(p)
+        from starlette.concurrency import run_in_threadpool
+
+        report = await run_in_threadpool(import_lists, store, paths, dry_run, lang, year=year, actor=principal.label)
+    body = report.to_dict()
+    for fdesc in body.get("files", []):
+        fdesc["path"] = Path(str(fdesc.get("path", ""))).name
+    if report.errors:
+        n = len(report.errors)
+        return JSONResponse({"error": "import_rejected", "message": f"清单有 {n} 处错误，未导入任何数据",
+                             "message_en": f"{n} bad records; nothing was imported", "report": body},
+                            status_code=422)
+    return body
+
+
+@router.get("/templates/{kind}", summary="下载 XLSX 清单模板 / download an XLSX template",
+            response_class=Response, responses={200: {"content": {MEDIA["xlsx"]: {}}}})
+def template(kind: Kind, store: StoreDep, principal: PrincipalDep,
+             lang: Annotated[Literal["zh", "en"], Query(description="表头语言 / header language")] = "zh") -> Response:
+    require(store, principal, "read")
+    with tempfile.TemporaryDirectory() as tmp:
+        p = write_template(kind, Path(tmp) / f"{kind}.xlsx", lang=lang)
+        data = p.read_bytes()
+    fname = f"{kind}-template.xlsx"
+    return Response(data, media_type=MEDIA["xlsx"], headers={"Content-Disposition": f'attachment; filename="{fname}"'})
+
+
+@router.get("/lists/{kind}", summary="下载清单（CSV/XLSX）/ download a list",
+            response_class=Response, responses={200: {"content": {MEDIA["csv"]: {}, MEDIA["xlsx"]: {}}}})
+def download_list(
+    kind: Kind, store: StoreDep, principal: PrincipalDep,
+    format: Annotated[Literal["csv", "xlsx"], Query(description="文件格式 / file format")] = "csv",
+    scope: Annotated[str | None, Query(max_length=100, description="区域编号 / limit to an area")] = None,
+    lang: Annotated[Literal["zh", "en"], Query(description="表头语言 / header language")] = "zh",
+) -> Response:
+    require(store, principal, "read")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = export_lists(store, tmp, fmt=format, lang=lang, scope=scope, lists=[kind])
+        data = out[kind].read_bytes()
+    fname = f"{kind}.{format}"
+    return Response(data, media_type=MEDIA[format], headers={"Content-Disposition": f'attachment; filename="{fname}"'})
+
+
+assert set(ORDER) == set(LISTS) and set(Kind.__args__) <= set(LISTS), "list kinds drifted"  # type: ignore[attr-defined]

@@ -1,0 +1,360 @@
+"""Request and response models of the API, with Chinese descriptions and examples (they are
+the OpenAPI document). Outputs allow extra properties: a node may carry more than listed."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from engine.access import ROLES
+from engine.matching.params import RoundParams
+from engine.taxonomy import DEMAND_CATEGORIES, RESOURCE_KINDS
+
+T = TypeVar("T")
+
+Mode = Literal["walk", "bike", "car"]
+Level = Literal["grid", "community", "street", "district", "city"]
+Source = Literal["door_knocking", "grid_visit", "opinion", "whistle"]
+Months = list[int]
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T] = Field(description="本页条目 / the items of this page")
+    total: int = Field(description="符合条件的总数 / items matching the filters")
+    skip: int = Field(description="跳过的条数 / items skipped")
+    limit: int = Field(description="每页条数 / page size")
+
+
+# -- hierarchy and lists (read) -------------------------------------------------------------------
+class Area(Out):
+    id: str = Field(description="区域编号 / area id")
+    name: str | None = Field(default=None, description="名称 / name")
+    level: str = Field(description="层级：District/Street/Community/Grid / level")
+    parent: str | None = Field(default=None, description="上级区域编号 / parent area id")
+    lat: float | None = Field(default=None, description="纬度 / latitude")
+    lon: float | None = Field(default=None, description="经度 / longitude")
+
+
+class UnitOut(Out):
+    id: str = Field(description="单位编号 / unit id")
+    name: str | None = Field(default=None, description="单位名称 / name")
+    type: str | None = Field(default=None, description="单位类型（机关/国企/学校/医院…）/ unit type code")
+    max_projects: int | None = Field(default=None, description="每年最多共建项目数 / yearly project limit")
+    reliability: float | None = Field(default=None, description="履约可靠度 0–1，由评价更新 / reliability")
+    community: str | None = Field(default=None, description="所在社区 / community it is located in")
+
+
+class PartyOrgOut(Out):
+    id: str = Field(description="党组织编号 / party organisation id")
+    name: str | None = Field(default=None, description="名称 / name")
+    level: str | None = Field(default=None, description="党委/党总支/党支部 / committee|general_branch|branch")
+    kind: str | None = Field(default=None, description="类型 / kind")
+
+
+class MemberOut(Out):
+    id: str = Field(description="党员编号 / member id")
+    name: str | None = Field(default=None, description="姓名 / name")
+    in_service: bool | None = Field(default=None, description="是否在职党员 / in service")
+
+
+class ResourceOut(Out):
+    id: str = Field(description="资源编号 / resource id")
+    name: str | None = Field(default=None, description="资源名称 / name")
+    category: str = Field(description="资源类别 / resource kind code")
+    capacity: int = Field(description="年度可提供数量 / yearly capacity")
+    unit: str | None = Field(default=None, description="提供资源的单位 / offering unit")
+    version: int | None = Field(default=None, description="版本号（ETag）/ version")
+
+
+class DemandOut(Out):
+    id: str = Field(description="需求编号 / demand id")
+    name: str | None = Field(default=None, description="需求名称 / name")
+    category: str = Field(description="需求类别 / demand category code")
+    quantity: int = Field(description="需要数量 / quantity needed")
+    status: str | None = Field(default=None, description="open|matched|claimed|closed / 状态")
+    community: str | None = Field(default=None, description="提出需求的社区 / community")
+    version: int | None = Field(default=None, description="版本号（ETag）/ version")
+
+
+def _check_kind(v: str | None) -> str | None:
+    if v is not None and v not in RESOURCE_KINDS:
+        raise ValueError(f"unknown resource kind {v!r} / 未知资源类别; one of {', '.join(RESOURCE_KINDS)}")
+    return v
+
+
+def _check_category(v: str | None) -> str | None:
+    if v is not None and v not in DEMAND_CATEGORIES:
+        raise ValueError(f"unknown demand category {v!r} / 未知需求类别; one of {', '.join(DEMAND_CATEGORIES)}")
+    return v
+
+
+def _check_months(v: list[int] | None) -> list[int] | None:
+    if v is not None and any(m < 1 or m > 12 for m in v):
+        raise ValueError("months must be 1–12 / 月份应为 1–12")
+    return v
+
+
+_RES_EXAMPLE = {"unit": "U1", "name": "专家健康义诊", "category": "medical", "capacity": 40, "min_allocation": 4,
+                "travel_mode": "car", "reach_minutes": 30, "max_level": "street", "months": [3, 4, 5],
+                "tags": ["老年人"], "year": 2026}
+
+
+class ResourceFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200, description="资源名称 / name")
+    capacity: int | None = Field(default=None, ge=1, le=1_000_000, description="年度可提供数量 / yearly capacity")
+    min_allocation: int | None = Field(default=None, ge=1, le=1_000_000, description="单次最少提供 / smallest share")
+    travel_mode: Mode | None = Field(default=None, description="出行方式 / walk|bike|car")
+    reach_minutes: int | None = Field(default=None, ge=1, le=600, description="服务半径（分钟）/ reach in minutes")
+    max_level: Level | None = Field(default=None, description="最高服务层级 / highest level served")
+    months: Months | None = Field(default=None, max_length=12, description="可提供月份 / months available (1–12)")
+    tags: list[str] | None = Field(default=None, max_length=50, description="标签 / tags")
+    year: int | None = Field(default=None, ge=2000, le=2100, description="清单年度 / list year")
+    description: str | None = Field(default=None, max_length=2000, description="说明 / description")
+    lat: float | None = Field(default=None, ge=-90, le=90, description="纬度 / latitude")
+    lon: float | None = Field(default=None, ge=-180, le=180, description="经度 / longitude")
+
+    _m = field_validator("months")(classmethod(lambda cls, v: _check_months(v)))
+
+
+class ResourceCreate(ResourceFields):
+    """A new resource-list item / 新增资源清单条目."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_RES_EXAMPLE]})
+
+    id: str | None = Field(default=None, min_length=1, max_length=100, pattern=r"^[\w\-.]+$",
+                           description="资源编号（缺省自动生成）/ id, generated when omitted")
+    unit: str = Field(min_length=1, max_length=100, description="提供资源的单位编号 / offering unit id")
+    category: str = Field(description="资源类别代码 / resource kind code")
+    capacity: int = Field(ge=1, le=1_000_000, description="年度可提供数量 / yearly capacity")  # type: ignore[assignment]
+
+    _k = field_validator("category")(classmethod(lambda cls, v: _check_kind(v)))
+
+
+class ResourceUpdate(ResourceFields):
+    """Changes to a resource (partial) / 修改资源（部分字段）."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"capacity": 60, "months": [1, 2, 3]}]})
+
+    category: str | None = Field(default=None, description="资源类别代码 / resource kind code")
+    _k = field_validator("category")(classmethod(lambda cls, v: _check_kind(v)))
+
+
+_DEM_EXAMPLE = {"community": "C1", "name": "老年人健康讲座", "category": "health", "quantity": 12, "priority": 4,
+                "support": 80, "must_cover": False, "splittable": True, "months": [5, 6], "source": "door_knocking",
+                "year": 2026}
+
+
+class DemandFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200, description="需求名称 / name")
+    quantity: int | None = Field(default=None, ge=1, le=1_000_000, description="需要数量 / quantity")
+    priority: int | None = Field(default=None, ge=1, le=5, description="优先级 1–5 / priority")
+    support: int | None = Field(default=None, ge=0, le=10_000_000, description="支持的居民数 / residents backing it")
+    must_cover: bool | None = Field(default=None, description="是否必须满足 / must be covered")
+    splittable: bool | None = Field(default=None, description="可否由多家分担 / may be split")
+    max_partners: int | None = Field(default=None, ge=1, le=100, description="最多合作单位数 / most partners")
+    months: Months | None = Field(default=None, max_length=12, description="需要的月份 / months (1–12)")
+    tags: list[str] | None = Field(default=None, max_length=50, description="标签 / tags")
+    source: Source | None = Field(default=None, description="来源：敲门行动/网格走访/意见征集/街区吹哨 / source")
+    year: int | None = Field(default=None, ge=2000, le=2100, description="清单年度 / list year")
+    description: str | None = Field(default=None, max_length=2000, description="说明 / description")
+    lat: float | None = Field(default=None, ge=-90, le=90, description="纬度 / latitude")
+    lon: float | None = Field(default=None, ge=-180, le=180, description="经度 / longitude")
+
+    _m = field_validator("months")(classmethod(lambda cls, v: _check_months(v)))
+
+
+class DemandCreate(DemandFields):
+    """A new demand-list item / 新增需求清单条目."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_DEM_EXAMPLE]})
+
+    id: str | None = Field(default=None, min_length=1, max_length=100, pattern=r"^[\w\-.]+$",
+                           description="需求编号（缺省自动生成）/ id, generated when omitted")
+    community: str = Field(min_length=1, max_length=100, description="提出需求的社区编号 / community id")
+    grid: str | None = Field(default=None, max_length=100, description="所在网格编号 / grid id")
+    category: str = Field(description="需求类别代码 / demand category code")
+    quantity: int = Field(ge=1, le=1_000_000, description="需要数量 / quantity")  # type: ignore[assignment]
+
+    _c = field_validator("category")(classmethod(lambda cls, v: _check_category(v)))
+
+
+class DemandUpdate(DemandFields):
+    """Changes to a demand (partial) / 修改需求（部分字段）."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"quantity": 20, "priority": 5}]})
+
+    category: str | None = Field(default=None, description="需求类别代码 / demand category code")
+    _c = field_validator("category")(classmethod(lambda cls, v: _check_category(v)))
+
+
+# -- rounds -----------------------------------------------------------------------------------------
+class RoundCreate(BaseModel):
+    """Start a yearly matching round / 发起年度匹配轮次."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"scope": "S1", "year": 2026, "params": {"time_limit": 10}}]})
+
+    scope: str = Field(min_length=1, max_length=100, description="范围：街道、区县或市的编号 / scope id")
+    year: int | None = Field(default=None, ge=2000, le=2100, description="清单年度（缺省为最新）/ list year")
+    params: RoundParams | None = Field(default=None, description="匹配参数（权重、时限等）/ round parameters")
+    what_if: bool = Field(default=False, description="模拟推演：结果不可发布 / what-if run, never published")
+
+
+class RoundRerun(BaseModel):
+    """Re-round a published round: confirmed projects pinned, declined pairs banned / 二次匹配."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"params": {"time_limit": 10}}]})
+
+    params: RoundParams | None = Field(default=None, description="匹配参数 / round parameters")
+
+
+class RoundOut(Out):
+    id: str = Field(description="轮次编号 / round id")
+    scope: str = Field(description="范围编号 / scope id")
+    year: int | None = Field(default=None, description="清单年度 / list year")
+    status: str = Field(description="queued|running|done|published|failed|cancelled / 状态")
+    stage: str = Field(description="当前阶段 / current stage")
+    progress: float = Field(description="进度 0–1 / progress")
+    what_if: bool = Field(description="是否模拟推演 / what-if round")
+    run_by: str | None = Field(default=None, description="发起人 / who ran it")
+    parent: str | None = Field(default=None, description="被修订的轮次 / the round it revises")
+    version: int | None = Field(default=None, description="版本号（ETag）/ version")
+
+
+class RoundAccepted(BaseModel):
+    id: str = Field(description="轮次编号 / round id")
+    status: str = Field(description="queued / 状态")
+    href: str = Field(description="查询进度的地址 / where to poll")
+
+
+class AllocationView(Out):
+    resource: str = Field(description="资源编号 / resource id")
+    unit: str | None = Field(default=None, description="单位编号 / unit id")
+    amount: int = Field(description="分配数量 / amount")
+    score: float | None = Field(default=None, description="得分 / score")
+    terms: dict[str, Any] | None = Field(default=None, description="得分构成（解释）/ score terms (explanation)")
+    travel_minutes: float | None = Field(default=None, description="路程（分钟）/ travel minutes")
+    level: str | None = Field(default=None, description="服务层级 / level")
+
+
+class ProjectOut(Out):
+    id: str = Field(description="项目编号 / project id")
+    round: str | None = Field(default=None, description="轮次编号（direct 为直接认领）/ round id")
+    demand: str = Field(description="需求编号 / demand id")
+    status: str = Field(description="项目状态 / state")
+    community: str | None = Field(default=None, description="社区 / community")
+    reason_zh: str | None = Field(default=None, description="推荐理由 / explanation (Chinese)")
+    reason_en: str | None = Field(default=None, description="explanation (English)")
+    version: int | None = Field(default=None, description="版本号（ETag）/ version")
+    allocations: list[AllocationView] = Field(default_factory=list, description="资源分配 / allocations")
+
+
+class EventOut(Out):
+    id: str = Field(description="事件编号 / event id")
+    at: str = Field(description="时间 / when")
+    actor: str | None = Field(default=None, description="操作人 / who")
+    action: str = Field(description="动作 / action")
+    from_state: str | None = Field(default=None, description="原状态 / from")
+    to_state: str | None = Field(default=None, description="新状态 / to")
+    why: str | None = Field(default=None, description="原因 / why")
+    input_hash: str | None = Field(default=None, description="输入指纹（轮次）/ input hash of a round")
+
+
+# -- project actions -----------------------------------------------------------------------------
+class ClaimBody(BaseModel):
+    """A unit claims a project / 单位认领项目."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"unit": "U1"}]})
+
+    unit: str | None = Field(default=None, min_length=1, max_length=100,
+                             description="认领单位（单位令牌可省略）/ claiming unit; defaults to the caller's unit")
+    resource: str | None = Field(default=None, min_length=1, max_length=100,
+                                 description="接手项目时使用的资源 / the unit's resource, when taking a project over")
+
+
+class DeclineBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "本季度人手不足"}]})
+
+    reason: str = Field(min_length=1, max_length=1000, description="婉拒原因（必填）/ reason (required)")
+
+
+class WithdrawBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "计划调整"}]})
+
+    reason: str = Field(default="", max_length=1000, description="撤回原因 / reason")
+
+
+class StartBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"due": "2026-10-01T00:00:00+00:00"}]})
+
+    due: str | None = Field(default=None, max_length=40, description="计划完成时间（ISO 8601）/ due date")
+
+
+class ProgressBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"progress": 50, "note": "已开展两次"}]})
+
+    progress: int = Field(ge=0, le=100, description="进度百分比 / percent done")
+    note: str = Field(default="", max_length=1000, description="进展说明 / note")
+
+
+class EvaluateBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"rating": 5, "satisfaction": 0.92, "comment": "居民反响很好"}]})
+
+    rating: int = Field(ge=1, le=5, description="评分 1–5 / rating")
+    satisfaction: float = Field(ge=0, le=1, description="居民满意度 0–1 / residents' satisfaction")
+    comment: str = Field(default="", max_length=2000, description="评语 / comment")
+
+
+class DemandClaimBody(BaseModel):
+    """A unit claims an unmatched demand directly / 单位直接认领需求."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"resource": "R1", "amount": 10}]})
+
+    unit: str | None = Field(default=None, min_length=1, max_length=100,
+                             description="认领单位 / unit (defaults to caller)")
+    resource: str = Field(min_length=1, max_length=100, description="使用的资源编号 / the unit's resource")
+    amount: int | None = Field(default=None, ge=1, le=1_000_000, description="数量（缺省为需求量）/ amount")
+
+
+class ResourceRequestBody(BaseModel):
+    """A community asks for a unit's resource / 社区申请单位资源."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"demand": "D1", "amount": 8}]})
+
+    demand: str = Field(min_length=1, max_length=100, description="需求编号 / demand id")
+    amount: int | None = Field(default=None, ge=1, le=1_000_000, description="数量 / amount")
+
+
+# -- admin ------------------------------------------------------------------------------------------
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"role": "unit", "scope": "U1", "sub": "zhang.san", "ttl_days": 30}]})
+
+    role: Literal["coordinator", "unit", "planner", "admin"] = Field(description=f"角色 / role: {', '.join(ROLES)}")
+    scope: str | None = Field(default=None, min_length=1, max_length=100,
+                              description="范围：协调员为社区/街道编号，单位为单位编号 / scope id")
+    sub: str = Field(min_length=1, max_length=100, description="使用者 / who the token is for")
+    ttl_days: float = Field(default=30, gt=0, le=3650, description="有效天数 / days valid")
+
+
+class TokenOut(BaseModel):
+    token: str = Field(description="Bearer 令牌 / the token")
+    role: str = Field(description="角色 / role")
+    scope: str | None = Field(default=None, description="范围 / scope")
+    sub: str = Field(description="使用者 / subject")
+    expires_at: int = Field(description="过期时间（Unix 秒）/ expiry, Unix seconds")
+
+
+class Health(BaseModel):
+    status: str = Field(description="ok | unavailable / 状态")
+    store: str | None = Field(default=None, description="存储类型 / store kind")
