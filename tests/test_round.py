@@ -139,3 +139,16 @@ def test_objective_reported_is_the_checkers(store: EmbeddedStore) -> None:
 
     sol = solve(problem, SolveParams(time_limit=10, workers=1))
     assert abs(objective_of(problem, sol.allocations)["total"] - sol.objective) < 1e-6
+
+
+def test_round_on_neo4j_equals_round_on_embedded(neo4j_store_session, city: EmbeddedStore) -> None:  # type: ignore[no-untyped-def]
+    """The same data in both stores gives the same snapshot hash and the same project list."""
+    neo = neo4j_store_session
+    neo.clear()
+    neo.apply_schema()
+    neo.bulk_load(synthesize("chizhou", seed=3))
+    emb = run_round(city.copy(), SCOPE, PARAMS, write=False)
+    n4j = run_round(neo, SCOPE, PARAMS)
+    assert n4j.input_hash == emb.input_hash
+    assert n4j.project_list() == emb.project_list()
+    assert neo.get("Round", n4j.round_id)["input_hash"] == emb.input_hash
