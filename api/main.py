@@ -27,7 +27,9 @@ from .routes import (
     projects,
     resources,
     rounds,
+    scenarios,
 )
+from .scenario_jobs import ScenarioJobs
 
 PREFIX = "/api/v1"
 
@@ -37,6 +39,7 @@ TAGS = [
     {"name": "units", "description": "共建单位、党组织、党员 / units, party organisations, members"},
     {"name": "resources", "description": "资源清单（增删改，带版本）/ resource list with versions"},
     {"name": "demands", "description": "需求清单、直接认领、推荐 / demand list, direct claims, recommendations"},
+    {"name": "scenarios", "description": "推演情景 / what-if scenarios"},
     {"name": "files", "description": "批量导入与下载 / bulk import and downloads"},
     {"name": "rounds", "description": "年度匹配轮次（后台任务）/ yearly rounds as jobs"},
     {"name": "projects", "description": "共建项目：认领、确认、实施、评价 / the life of a project"},
@@ -63,13 +66,15 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             app.state.store = st
             app.state.token_secret = secret_from(s)
             app.state.jobs = JobRunner(st, workers=workers)
+            app.state.scenarios = ScenarioJobs(st, s.data_dir / "scenarios")
             if recover:
                 app.state.jobs.recover()
             yield
         finally:
-            jobs = getattr(app.state, "jobs", None)
-            if jobs is not None:
-                jobs.shutdown()
+            for name in ("jobs", "scenarios"):
+                runner = getattr(app.state, name, None)
+                if runner is not None:
+                    runner.shutdown()
             if owned:
                 st.close()
 
@@ -88,6 +93,6 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     )
     errors.install(app)
     app.include_router(health.router)
-    for mod in (hierarchy, resources, demands, files, rounds, projects, assessment, events, admin):
+    for mod in (hierarchy, resources, demands, files, rounds, projects, assessment, events, scenarios, admin):
         app.include_router(mod.router, prefix=PREFIX, responses=errors.ERROR_RESPONSES)  # type: ignore[arg-type]
     return app
