@@ -66,6 +66,29 @@ def merge_nodes(name: str) -> str:
 
 
 @cache
+def create_nodes(name: str) -> str:
+    """Insert rows ``{id, props}`` of one label known not to exist (bulk loads only)."""
+    lab = label(name)
+    text = f"UNWIND $rows AS r CREATE (n:{ENTITY}:{lab} {{id: r.id}}) SET n += r.props"
+    if is_point_label(lab):
+        text += (
+            " SET n.location = CASE WHEN n.lat IS NULL OR n.lon IS NULL THEN null"
+            " ELSE point({latitude: n.lat, longitude: n.lon}) END"
+        )
+    return text
+
+
+@cache
+def create_rels(typ: str, src: str, dst: str) -> str:
+    """Insert relationships with an endpoint created by the same bulk load (so none can exist)."""
+    t, a, b = rel_type(typ), label(src), label(dst)
+    return (
+        f"UNWIND $rows AS r MATCH (a:{a} {{id: r.src}}) MATCH (b:{b} {{id: r.dst}}) "
+        f"CREATE (a)-[x:{t}]->(b) SET x += r.props"
+    )
+
+
+@cache
 def merge_rels(typ: str, src: str, dst: str) -> str:
     """Upsert rows ``{src, dst, props}`` of one (type, source label, target label)."""
     t, a, b = rel_type(typ), label(src), label(dst)

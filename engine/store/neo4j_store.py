@@ -184,7 +184,8 @@ class Neo4jStore:
                     events[rec["id"]] = _clean(rec["event"])
         return labels, events
 
-    def _validate(self, tx: neo4j.ManagedTransaction, batch: Batch) -> None:
+    def _validate(self, tx: neo4j.ManagedTransaction, batch: Batch) -> set[str]:
+        """Raise on any schema problem; return the ids of the batch that already exist."""
         ids = list(dict.fromkeys([n.id for n in batch.nodes if isinstance(n.id, str)]
                                  + [x for r in batch.rels for x in (r.src, r.dst) if isinstance(x, str)]))
         labels, events = self._labels_of(tx, ids)
@@ -195,25 +196,29 @@ class Neo4jStore:
                 if old is not None and any(_norm(old.get(k)) != _norm(v) for k, v in n.props.items()):
                     problems.append(f"{n.id}: {n.label} is append-only and cannot be changed")
         raise_if_invalid(problems)
+        return set(labels)
 
-    def _apply(self, tx: neo4j.ManagedTransaction, batch: Batch) -> None:
+    def _apply(self, tx: neo4j.ManagedTransaction, batch: Batch, fresh: frozenset[str] = frozenset()) -> None:
         """UNWIND the batch's nodes by label, then its relationships by (type, ends), in
-        slices of ``batch_size`` rows, all in ``tx``."""
+        slices of ``batch_size`` rows, all in ``tx``. Ids in ``fresh`` are known not to exist
+        (a bulk load checked): their nodes and relationships are CREATEd, which skips MERGE's
+        look-ups; everything else is MERGEd."""
         size = self.batch_size
-        by_label: dict[str, list[dict[str, Any]]] = {}
+        by_label: dict[tuple[str, bool], list[dict[str, Any]]] = {}
         for n in batch.nodes:
-            by_label.setdefault(n.label, []).append({"id": n.id, "props": n.props})
-        for lab, rows in by_label.items():
-            text = q.merge_nodes(lab)
+            by_label.setdefault((n.label, n.id in fresh), []).append({"id": n.id, "props": n.props})
+        for (lab, new), rows in sorted(by_label.items()):
+            text = q.create_nodes(lab) if new else q.merge_nodes(lab)
             for i in range(0, len(rows), size):
                 tx.run(text, rows=rows[i : i + size]).consume()
-        by_rel: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        by_rel: dict[tuple[str, str, str, bool], list[dict[str, Any]]] = {}
         for r in batch.rels:
-            by_rel.setdefault((r.type, r.src_label, r.dst_label), []).append(
+            new = r.src in fresh or r.dst in fresh
+            by_rel.setdefault((r.type, r.src_label, r.dst_label, new), []).append(
                 {"src": r.src, "dst": r.dst, "props": r.props}
             )
-        for (typ, a, b), rows in by_rel.items():
-            text = q.merge_rels(typ, a, b)
+        for (typ, a, b, new), rows in sorted(by_rel.items()):
+            text = q.create_rels(typ, a, b) if new else q.merge_rels(typ, a, b)
             for i in range(0, len(rows), size):
                 tx.run(text, rows=rows[i : i + size]).consume()
 
@@ -282,33 +287,35 @@ class Neo4jStore:
         """Validate the whole batch once, then load it in transactions of ``batch_size`` rows
         (nodes first). Each chunk is atomic; re-running completes a partial load."""
         t0 = time.perf_counter()
-        self._read(self._validate, batch)
+        existing = self._read(self._validate, batch)
         nodes, rels = _coalesce(batch)
+        fresh = frozenset(n.id for n in nodes if n.id not in existing)
         done = 0
         size = self.batch_size
         done += self._load_phase([Batch(nodes=nodes[i : i + size]) for i in range(0, len(nodes), size)],
-                                 progress, self.workers)
+                                 progress, self.workers, fresh)
         # relationship chunks share endpoints (a community has thousands of members), and
         # parallel writers then deadlock on its relationship-group locks: one writer
         done += self._load_phase([Batch(rels=rels[i : i + size]) for i in range(0, len(rels), size)],
-                                 progress, 1)
+                                 progress, 1, fresh)
         if progress and len(batch) > done:
             progress(len(batch) - done)  # upserts of the same id folded into one row
         return WriteStats(len(batch.nodes), len(batch.rels), time.perf_counter() - t0)
 
-    def _load_phase(self, chunks: list[Batch], progress: Callable[[int], None] | None, workers: int) -> int:
+    def _load_phase(self, chunks: list[Batch], progress: Callable[[int], None] | None, workers: int,
+                    fresh: frozenset[str] = frozenset()) -> int:
         """Write ``chunks`` (disjoint keys) on ``workers`` sessions at once, so the client
         packs one chunk while the server writes another."""
         done = 0
         if workers <= 1 or len(chunks) <= 1:
             for chunk in chunks:
-                self._write_tx(self._apply, chunk)
+                self._write_tx(self._apply, chunk, fresh)
                 done += len(chunk)
                 if progress:
                     progress(len(chunk))
             return done
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="neo4j-load") as pool:
-            futures = [pool.submit(self._write_tx, self._apply, c) for c in chunks]
+            futures = [pool.submit(self._write_tx, self._apply, c, fresh) for c in chunks]
             try:
                 for f, chunk in zip(futures, chunks, strict=True):
                     f.result()
