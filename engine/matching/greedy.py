@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from engine.matching.problem import PCandidate, Problem, SAllocation
+from engine.matching.problem import PCandidate, PDemand, Problem, SAllocation
 
 
 def nearest_first(sign: int) -> Callable[[PCandidate], Any]:
@@ -36,8 +36,21 @@ def nearest_first(sign: int) -> Callable[[PCandidate], Any]:
     return key
 
 
-def greedy(problem: Problem, key: Callable[[PCandidate], Any] | None = None) -> list[SAllocation]:
-    """Hand-matching baseline; ``key`` orders a demand's candidates (default :func:`nearest_first`)."""
+def greedy(
+    problem: Problem,
+    key: Callable[[PCandidate], Any] | None = None,
+    must_cover_first: bool = True,
+    prefill: dict[tuple[str, str], int] | None = None,
+) -> list[SAllocation]:
+    """Hand-matching baseline; ``key`` orders a demand's candidates (default :func:`nearest_first`).
+
+    ``must_cover_first``: demands that must be covered are served before all others (each, when
+    possible, by a single line that gives it whole), then the rest by weight as usual.
+
+    ``prefill`` (used by the solver to round an LP solution): amounts to give first, line by line
+    in the order given, each cut down to what the hard rules still allow (or skipped); the
+    demands are then completed as usual.
+    """
     sign = 1 if problem.objective.sense == "maximize" else -1
     key = key or nearest_first(sign)
     res = {r.id: r for r in problem.resources}
@@ -67,24 +80,41 @@ def greedy(problem: Problem, key: Callable[[PCandidate], Any] | None = None) -> 
     for p in sorted(problem.pins, key=lambda p: (p.resource, p.demand)):
         give(cand[(p.resource, p.demand)], p.amount)
 
-    for d in sorted(problem.demands, key=lambda d: (-d.weight, d.id)):
+    def open_to(d: PDemand, c: PCandidate) -> bool:
+        u = unit_of[c.resource]
+        if u in units_of_dem[d.id]:
+            return True
+        if d.max_partners is not None and len(units_of_dem[d.id]) >= d.max_partners:
+            return False
+        return not (u in limit and len(dems_of_unit[u]) >= limit[u])
+
+    def room_of(c: PCandidate, need: int) -> int:
+        return need if c.consumption == 0 else min(need, cap_left[c.resource] // c.consumption)
+
+    def serve(d: PDemand) -> None:
         need = d.quantity - given[d.id]
         if need <= 0 or (not d.splittable and given[d.id] > 0):
-            continue
-        for c in sorted(by_dem[d.id], key=key):
+            return
+        lines = sorted(by_dem[d.id], key=key)
+        if d.must_cover:
+            # one line that gives the whole remainder, if there is one: coordinators secure the
+            # demands that must be covered before anything else, and a single line is the surest
+            for c in lines:
+                if (c.resource, c.demand) in amount or not open_to(d, c):
+                    continue
+                if room_of(c, need) >= max(need, min(res[c.resource].min_allocation, d.quantity)):
+                    give(c, need)
+                    return
+        for c in lines:
             if need <= 0:
                 break
             if (c.resource, c.demand) in amount:
                 continue
             if not d.must_cover and sign * c.score < 0:
                 continue
-            u = unit_of[c.resource]
-            if u not in units_of_dem[d.id]:
-                if d.max_partners is not None and len(units_of_dem[d.id]) >= d.max_partners:
-                    continue
-                if u in limit and len(dems_of_unit[u]) >= limit[u]:
-                    continue
-            room = need if c.consumption == 0 else min(need, cap_left[c.resource] // c.consumption)
+            if not open_to(d, c):
+                continue
+            room = room_of(c, need)
             if not d.splittable:
                 if room >= d.quantity:
                     give(c, d.quantity)
@@ -94,6 +124,37 @@ def greedy(problem: Problem, key: Callable[[PCandidate], Any] | None = None) -> 
                 continue
             give(c, room)
             need -= room
+
+    dem = {d.id: d for d in problem.demands}
+    pinned = {(p.resource, p.demand) for p in problem.pins}
+
+    def prefill_lines(must: bool) -> None:
+        for pair, want in (prefill or {}).items():
+            if pair in amount or pair in banned or pair not in cand or pair in pinned:
+                continue
+            c, d = cand[pair], dem[pair[1]]
+            if d.must_cover != must or (not d.must_cover and sign * c.score < 0):
+                continue
+            need = d.quantity - given[d.id]
+            if need <= 0 or not open_to(d, c) or (not d.splittable and given[d.id] > 0):
+                continue
+            x = min(want, room_of(c, need))
+            if x < (d.quantity if not d.splittable else min(res[c.resource].min_allocation, d.quantity)):
+                continue
+            give(c, x)
+
+    order = sorted(problem.demands, key=lambda d: (-d.weight, d.id))
+    if must_cover_first:
+        # must-cover demands are completed before any other demand takes capacity
+        for d in order:
+            if d.must_cover:
+                serve(d)
+    prefill_lines(False)
+    prefill_lines(True)
+    if must_cover_first:
+        order = [d for d in order if not d.must_cover]
+    for d in order:
+        serve(d)
     return [
         SAllocation(resource=r, demand=d, amount=x, score=cand[(r, d)].score * x)
         for (r, d), x in sorted(amount.items())

@@ -56,7 +56,8 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from engine.matching.checker import check, objective_of
-from engine.matching.greedy import greedy
+from engine.matching.greedy import greedy, nearest_first
+from engine.matching.lp import relax
 from engine.matching.problem import (
     Conflict,
     PCandidate,
@@ -84,6 +85,22 @@ DTIME_PER_SECOND = 0.5
 MIN_DTIME = 0.05
 #: Components smaller than this (demands + candidate lines) are bundled into one model.
 BUNDLE_SIZE = 400
+#: Parts with at least this many candidate lines are "big": they get the LP relaxation (a valid
+#: bound, and an LP-rounded starting solution) and an LNS-only deterministic search.
+BIG_PART = 5000
+#: A big part spends wall time before its search (model build, LP relaxation, restricted model):
+#: estimated per candidate line, so the search budget stays a function of the problem only.
+BIG_OVERHEAD_PER_LINE = 3e-4
+#: Deterministic-time units per second that the interleaved LNS search reaches on 2 shared cores.
+LNS_DTIME_PER_SECOND = 0.25
+#: CP-SAT's full-problem subsolvers, left out of a big part's interleaved search: on a model of
+#: tens of thousands of variables each would spend the whole budget on its root LP, while the
+#: LNS subsolvers (which CP-SAT keeps) improve the solution steadily.
+FULL_SUBSOLVERS = (
+    "core", "default_lp", "max_lp", "max_lp_sym", "no_lp", "pseudo_costs", "reduced_costs",
+    "quick_restart", "quick_restart_no_lp", "fixed", "lb_tree_search", "objective_lb_search",
+    "objective_shaving", "probing", "probing_max_lp", "variables_shaving",
+)
 
 _STATUS: dict[int, Status] = {
     cp_model.OPTIMAL: "OPTIMAL",
@@ -268,11 +285,115 @@ def _portfolio(
     return code, solvers[best], bound
 
 
+def _lns(
+    model: cp_model.CpModel, params: SolveParams, dtime: float, deadline: float
+) -> tuple[int, cp_model.CpSolver, float]:
+    """One deterministic interleaved CP-SAT search over the LNS subsolvers (``params.workers``
+    threads; the proto guarantees the same result whatever the number of workers)."""
+    s = cp_model.CpSolver()
+    p = s.parameters
+    p.num_workers = params.workers
+    p.interleave_search = True
+    p.ignore_subsolvers.extend(FULL_SUBSOLVERS)
+    p.random_seed = params.seed
+    p.max_deterministic_time = dtime
+    p.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
+    p.relative_gap_limit = params.relative_gap
+    code = s.solve(model)
+    bound = s.best_objective_bound if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else math.inf
+    return code, s, bound
+
+
+def _lp_amounts(mv: ModelVars, values: object) -> dict[tuple[str, str], float]:
+    """The LP's amount on each line it uses."""
+    idx = mv.idx
+    lpx: dict[tuple[str, str], float] = {}
+    for p in idx.pairs:
+        if p in mv.xvar:
+            v = float(values[mv.xvar[p].index])  # type: ignore[index]
+        else:
+            q = idx.dem[p[1]].quantity if not idx.dem[p[1]].splittable else 1
+            v = float(values[mv.y[p].index]) * q  # type: ignore[index]
+        if v > 1e-6:
+            lpx[p] = v
+    return lpx
+
+
+def _lp_hint(sub: Problem, mv: ModelVars, values: object) -> list[SAllocation]:
+    """Round the LP solution: its lines, largest first, at their rounded-up amounts (each cut to
+    what the hard rules still allow), then the greedy completion guided by the LP amounts."""
+    lpx = _lp_amounts(mv, values)
+    prefill = {p: math.ceil(v - 1e-6) for p, v in sorted(lpx.items(), key=lambda kv: (-kv[1], kv[0]))}
+    near = nearest_first(sense_sign(sub))
+    return greedy(sub, key=lambda c: (-lpx.get((c.resource, c.demand), 0.0), *near(c)), prefill=prefill)
+
+
+def _solve_big(
+    sub: Problem,
+    params: SolveParams,
+    dtime: float,
+    deadline: float,
+    hint_allocs: list[SAllocation],
+) -> _Part | None:
+    """A big part: LP bound and LP-rounded start, then LNS. None when must-cover is infeasible
+    (the caller then runs the ordinary path, which relaxes it)."""
+    model, mv = build_model(sub)
+    expr, scale = _scaled_objective(mv)
+    model.maximize(expr)
+    const = _constant_value(sub, False)
+    lp = relax(model, time_limit=max(1.0, deadline - time.perf_counter()))  # a safety net only
+    if lp.ok and lp.values is not None:
+        lp_bound = lp.bound / scale + const
+        starts = [a for a in (hint_allocs, _lp_hint(sub, mv, lp.values)) if not check(sub, a)]
+    elif not lp.ok and lp.status.startswith("The problem is infeasible"):
+        return None
+    else:
+        lp_bound = math.inf
+        starts = [hint_allocs] if not check(sub, hint_allocs) else []
+    start = max(starts, key=lambda a: _value(sub, a)) if starts else None
+    if start is not None and lp.values is not None:
+        # search the lines the LP uses plus the start's own: a far smaller model on which the LNS
+        # moves much faster; the LP bound above still covers every line
+        keep = {(a.resource, a.demand) for a in start} | set(_lp_amounts(mv, lp.values))
+        keep |= {(p.resource, p.demand) for p in sub.pins}
+        sub = sub.model_copy(update={"candidates": [c for c in sub.candidates if (c.resource, c.demand) in keep]})
+        model, mv = build_model(sub)
+        expr, scale = _scaled_objective(mv)
+        model.maximize(expr)
+    if start is not None:
+        _add_hint(model, mv, {(a.resource, a.demand): a.amount for a in start})
+    code, solver, raw_bound = _lns(model, params, dtime, deadline)
+    bound = lp_bound if start is not None and lp.values is not None else min(lp_bound, raw_bound / scale + const)
+    if code == cp_model.INFEASIBLE:
+        return None
+    allocs = _extract(solver, mv) if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else []
+    if code == cp_model.OPTIMAL and bound == raw_bound / scale + const:
+        return _Part("OPTIMAL", allocs, _value(sub, allocs))
+    if start is not None and (not allocs or _value(sub, start) > _value(sub, allocs) + 1e-9):
+        allocs = start
+    if not allocs:
+        return _Part("UNKNOWN", [], bound)
+    return _Part("FEASIBLE", allocs, max(bound, _value(sub, allocs)))
+
+
 def _add_hint(model: cp_model.CpModel, mv: ModelVars, hint: dict[tuple[str, str], int]) -> None:
+    """Hint every decision variable (x, y, w, z), so that CP-SAT gets a complete solution to start
+    from rather than a partial one it has to complete by search."""
     for p, xv in mv.xvar.items():
         model.add_hint(xv, hint.get(p, 0))
     for p, yv in mv.y.items():
         model.add_hint(yv, 1 if hint.get(p, 0) > 0 else 0)
+    idx = mv.idx
+    seen: set[int] = {yv.index for yv in mv.y.values()}
+    for (u, d), wv in sorted(mv.w.items()):
+        if wv.index in seen:
+            continue
+        seen.add(wv.index)
+        used = any(idx.unit_of[r] == u and hint.get((r, d), 0) > 0 for r, _ in idx.by_dem.get(d, []))
+        model.add_hint(wv, 1 if used else 0)
+    for d, zv in mv.z.items():
+        got = sum(hint.get(p, 0) for p in idx.by_dem.get(d, []))
+        model.add_hint(zv, 1 if got >= idx.dem[d].quantity else 0)
 
 
 def _extract(solver: cp_model.CpSolver, mv: ModelVars) -> list[SAllocation]:
@@ -348,6 +469,10 @@ def _solve_part(
     hint: dict[tuple[str, str], int],
     hint_allocs: list[SAllocation],
 ) -> _Part:
+    if len(sub.candidates) >= BIG_PART:
+        big = _solve_big(sub, params, dtime, deadline, hint_allocs)
+        if big is not None:
+            return big
     model, mv = build_model(sub)
     expr, scale = _scaled_objective(mv)
     model.maximize(expr)
@@ -364,7 +489,8 @@ def _solve_part(
             allocs = hint_allocs
         return _Part(status, allocs, max(bound, _value(sub, allocs)))
 
-    unknown_bound = raw_bound / scale + _constant_value(sub, False) if math.isfinite(raw_bound) else math.inf
+    # a search stopped before it found anything (possibly still in presolve) has no usable bound
+    unknown_bound = math.inf
     if status == "UNKNOWN" and hint_ok:
         return _Part("FEASIBLE", hint_allocs, unknown_bound)
 
@@ -455,7 +581,11 @@ def solve(
     relaxed = False
     conflicts: list[Conflict] = []
     group_of: dict[str, int] = {}
-    for g, group in enumerate(groups):
+    # small parts first: they finish quickly, and the big ones then get whatever wall time is left
+    # (each part's budget is deterministic, so the order does not change any result)
+    order = sorted(range(len(groups)), key=lambda g: (sum(size[i] for i in groups[g]) >= BIG_PART, g))
+    for g in order:
+        group = groups[g]
         rids = {r for i in group for r in parts[i][0]}
         dids = {d for i in group for d in parts[i][1]}
         group_of.update({"r:" + r: g for r in rids})
@@ -468,6 +598,9 @@ def solve(
             continue
         share = sum(size[i] for i in group) / total
         dtime = max(MIN_DTIME, params.time_limit * DTIME_PER_SECOND * share)
+        if len(sub.candidates) >= BIG_PART:
+            seconds = params.time_limit * share - BIG_OVERHEAD_PER_LINE * len(sub.candidates)
+            dtime = max(MIN_DTIME, seconds * LNS_DTIME_PER_SECOND)
         sub_hint = [a for a in hint if a.resource in rids and a.demand in dids]
         part = _solve_part(sub, params, dtime, deadline, hint_map, sub_hint)
         statuses.append(part.status)

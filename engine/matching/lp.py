@@ -1,0 +1,138 @@
+"""The linear-programming relaxation of a CP-SAT matching model: a valid bound, and a guide.
+
+Why: CP-SAT's own best bound on a yearly round's big component is slow to come (its presolve
+alone can use the whole budget), and a timed-out search may report no bound at all. The LP
+relaxation of the *same* model (every integer/Boolean variable made continuous within its
+domain) is solved in a second or two by HiGHS (through SciPy) and its optimum is a valid upper
+bound on every feasible allocation (for a maximised objective). Its solution is also a good
+guide for the search (see ``engine.matching.solver``).
+
+The relaxation is read straight from the model proto, so it follows every rule of
+``engine.matching.rules`` without a second copy of them: linear constraints keep their
+(convex hull of their) domain; ``bool_or``, ``at_most_one``, ``exactly_one`` and enforced
+``bool_and`` (implications) become their standard linear forms; other enforced constraints are
+dropped (dropping a constraint only loosens the relaxation, so the bound stays valid). HiGHS is
+deterministic, so the bound is reproducible.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+from scipy.optimize import linprog
+from scipy.sparse import csr_array
+
+INF64 = 2**62
+
+
+@dataclass
+class LpResult:
+    ok: bool
+    bound: float  # objective bound in the model's own (scaled) units, in the model's sense
+    values: np.ndarray | None  # one value per model variable (LP solution)
+    status: str = ""
+
+
+def _lit(lit: int) -> tuple[int, float, float]:
+    """A literal as (variable, coefficient, constant): x or 1 − x."""
+    return (lit, 1.0, 0.0) if lit >= 0 else (-lit - 1, -1.0, 1.0)
+
+
+def relax(model: cp_model.CpModel, time_limit: float = 60.0) -> LpResult:
+    """Solve the LP relaxation of ``model`` (which must have a linear objective)."""
+    proto = model.proto
+    n = len(proto.variables)
+    lb = np.empty(n)
+    ub = np.empty(n)
+    for i, v in enumerate(proto.variables):
+        d = v.domain
+        lb[i] = d[0] if d[0] > -INF64 else -np.inf
+        ub[i] = d[len(d) - 1] if d[len(d) - 1] < INF64 else np.inf
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    lo: list[float] = []
+    hi: list[float] = []
+
+    def row(terms: list[tuple[int, float]], const: float, a: float, b: float) -> None:
+        """a ≤ Σ coef·var + const ≤ b."""
+        r = len(lo)
+        for j, c in terms:
+            rows.append(r)
+            cols.append(j)
+            vals.append(c)
+        lo.append(a - const)
+        hi.append(b - const)
+
+    def lits(ls: list[int]) -> tuple[list[tuple[int, float]], float]:
+        terms = []
+        const = 0.0
+        for lit in ls:
+            j, c, k = _lit(lit)
+            terms.append((j, c))
+            const += k
+        return terms, const
+
+    for ct in proto.constraints:
+        enf = list(ct.enforcement_literal)
+        if ct.has_linear():
+            if enf:
+                continue
+            lin = ct.linear
+            d = lin.domain
+            a = d[0] if d[0] > -INF64 else -np.inf
+            b = d[len(d) - 1] if d[len(d) - 1] < INF64 else np.inf
+            row(list(zip(lin.vars, map(float, lin.coeffs), strict=True)), 0.0, a, b)
+        elif ct.has_bool_or():
+            terms, const = lits([*ct.bool_or.literals, *[-e - 1 for e in enf]])
+            row(terms, const, 1.0, np.inf)
+        elif ct.has_at_most_one():
+            if enf:
+                continue
+            terms, const = lits(list(ct.at_most_one.literals))
+            row(terms, const, -np.inf, 1.0)
+        elif ct.has_exactly_one():
+            if enf:
+                continue
+            terms, const = lits(list(ct.exactly_one.literals))
+            row(terms, const, 1.0, 1.0)
+        elif ct.has_bool_and():
+            for lit in ct.bool_and.literals:
+                # l ≥ Σ enforcement − (k − 1): for one enforcement literal e, l ≥ e
+                terms, const = lits([lit])
+                et, ec = lits(enf)
+                row(terms + [(j, -c) for j, c in et], const - ec, -(len(enf) - 1), np.inf)
+        # any other constraint is dropped: a looser relaxation, still a valid bound
+    obj = proto.objective
+    c = np.zeros(n)
+    for j, k in zip(obj.vars, obj.coeffs, strict=True):
+        c[j] += k
+    m = len(lo)
+    A = csr_array((np.array(vals), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))), shape=(m, n))
+    lo_a = np.array(lo)
+    hi_a = np.array(hi)
+    eq = lo_a == hi_a
+    up = ~eq & np.isfinite(hi_a)
+    dn = ~eq & np.isfinite(lo_a)
+    from scipy.sparse import vstack
+
+    A_ub = vstack([A[up], -A[dn]]).tocsr() if (up.any() or dn.any()) else None
+    b_ub = np.concatenate([hi_a[up], -lo_a[dn]]) if A_ub is not None else None
+    res = linprog(
+        c,  # proto objective is always minimised
+        A_ub=A_ub,
+        b_ub=b_ub,
+        A_eq=A[eq] if eq.any() else None,
+        b_eq=lo_a[eq] if eq.any() else None,
+        bounds=np.column_stack([lb, ub]),
+        method="highs",
+        options={"time_limit": time_limit, "presolve": True},
+    )
+    if res.status != 0:
+        return LpResult(False, math.nan, None, res.message)
+    scale = obj.scaling_factor or 1.0
+    value = scale * (res.fun + obj.offset)
+    return LpResult(True, value, res.x, "optimal")
