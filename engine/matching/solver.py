@@ -81,6 +81,8 @@ OBJ_SCALE = 1000
 #: Deterministic-time units granted per second of ``time_limit`` (kept below the rate CP-SAT
 #: reaches on 2 cores so the deterministic limit, not the clock, ends a search).
 DTIME_PER_SECOND = 0.5
+#: The wall-clock cap is this many times ``time_limit`` (a safety net, see ``solve``).
+WALL_SAFETY = 4.0
 #: Smallest deterministic budget of a part (small parts finish long before it anyway).
 MIN_DTIME = 0.05
 #: Components smaller than this (demands + candidate lines) are bundled into one model.
@@ -558,7 +560,10 @@ def solve(
 ) -> Solution:
     """Optimise ``problem``; see the module docstring for decomposition, reporting and determinism."""
     t0 = time.perf_counter()
-    deadline = t0 + params.time_limit
+    # Every search stops on deterministic work derived from time_limit; the wall clock is only
+    # a safety net, generous enough that on a loaded machine the result still does not depend
+    # on timing (the run then takes longer than time_limit instead of answering differently).
+    deadline = t0 + params.time_limit * WALL_SAFETY
     if hint is None:
         hint = greedy(problem)
     hint_map = {(a.resource, a.demand): a.amount for a in hint}
