@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,10 +29,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.matching.checker import check
 from engine.matching.gap import gap_to_problem, read_gap
-from engine.matching.problem import SolveParams
-from engine.matching.solver import solve
+from engine.matching.problem import Problem, Solution
 
-DATA = Path("/work/shared/bench-data/gap")
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("FOURLINKS_GAP_DATA") or ROOT.parent / "shared" / "bench-data" / "gap")
+"""The shared benchmark data beside the project (``../shared``), or FOURLINKS_GAP_DATA."""
+
+
+def solve_via_cli(problem: Problem, limit: float, workers: int, seed: int) -> Solution:
+    """Solve through ``fourlinks solve FILE --json``: the figures are those of the command
+    users and outside checks run, start-up included."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        f.write(problem.model_dump_json())
+    try:
+        out = subprocess.run(
+            [sys.executable, "-m", "fourlinks", "solve", f.name, "--json", "--time-limit", str(limit),
+             "--workers", str(workers), "--seed", str(seed)],
+            check=True, capture_output=True, text=True, cwd=ROOT,
+        ).stdout
+    finally:
+        os.unlink(f.name)
+    return Solution.model_validate_json(out)
 
 
 def load_optima(path: Path) -> dict[tuple[str, str], tuple[float, float, str]]:
@@ -81,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             lo, hi, status = optima.get((f"{rel_file}#{k}", sense), (float("nan"), float("nan"), "?"))
             problem = gap_to_problem(inst, "maximize" if sense == "max" else "minimize")
             t0 = time.perf_counter()
-            sol = solve(problem, SolveParams(time_limit=limit, workers=args.workers, seed=args.seed))
+            sol = solve_via_cli(problem, limit, args.workers, args.seed)
             sec = time.perf_counter() - t0
             assert not check(problem, sol.allocations) or sol.relaxed, f"{name}: checker rejects"
             ref = hi if sense == "max" else lo  # the optimum (lower = upper when proven)
