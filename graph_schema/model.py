@@ -48,6 +48,14 @@ class Prop:
         return None
 
 
+def check_props(owner: str, defined: tuple[Prop, ...], props: dict[str, Any]) -> list[str]:
+    """Every reason ``props`` breaks the properties ``defined`` for a label or type."""
+    problems = [f"{owner}.{why}" for p in defined if (why := p.check(props.get(p.name)))]
+    known = {p.name for p in defined}
+    problems += [f"{owner}.{k} is not a property of {owner}" for k in props if k not in known]
+    return problems
+
+
 @dataclass(frozen=True)
 class NodeLabel:
     """A node label. Every node has a unique string ``id``; ``append_only`` labels are never
@@ -67,16 +75,7 @@ class NodeLabel:
 
     def check(self, props: dict[str, Any]) -> list[str]:
         """Every reason the property map ``props`` breaks this label's definition."""
-        problems: list[str] = []
-        known = {p.name for p in self.props}
-        for p in self.props:
-            why = p.check(props.get(p.name))
-            if why:
-                problems.append(f"{self.name}.{why}")
-        for k in props:
-            if k not in known:
-                problems.append(f"{self.name}.{k} is not a property of {self.name}")
-        return problems
+        return check_props(self.name, self.props, props)
 
 
 @dataclass(frozen=True)
@@ -92,15 +91,7 @@ class RelType:
         problems: list[str] = []
         if (src, dst) not in self.ends and ("*", dst) not in self.ends and (src, "*") not in self.ends:
             problems.append(f"{self.name} may not join {src} to {dst}")
-        known = {p.name for p in self.props}
-        for p in self.props:
-            why = p.check(props.get(p.name))
-            if why:
-                problems.append(f"{self.name}.{why}")
-        for k in props:
-            if k not in known:
-                problems.append(f"{self.name}.{k} is not a property of {self.name}")
-        return problems
+        return problems + check_props(self.name, self.props, props)
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,19 @@ def validate_batch(
     return problems
 
 
+def events_batch(events: list[Props], label_of: Callable[[str], str | None]) -> Batch:
+    """Event nodes and their ABOUT links (to the ids that exist), for ``append_events``."""
+    b = Batch()
+    for e in events:
+        props = {k: v for k, v in e.items() if k != "id" and v is not None}
+        b.node("Event", e["id"], **props)
+        for about in e.get("about") or []:
+            lab = label_of(about)
+            if lab is not None:
+                b.rel("ABOUT", "Event", e["id"], lab, about)
+    return b
+
+
 def raise_if_invalid(problems: list[str]) -> None:
     if problems:
         head = "; ".join(problems[:10])

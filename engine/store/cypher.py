@@ -68,14 +68,7 @@ def merge_nodes(name: str) -> str:
 @cache
 def create_nodes(name: str) -> str:
     """Insert rows ``{id, props}`` of one label known not to exist (bulk loads only)."""
-    lab = label(name)
-    text = f"UNWIND $rows AS r CREATE (n:{ENTITY}:{lab} {{id: r.id}}) SET n += r.props"
-    if is_point_label(lab):
-        text += (
-            " SET n.location = CASE WHEN n.lat IS NULL OR n.lon IS NULL THEN null"
-            " ELSE point({latitude: n.lat, longitude: n.lon}) END"
-        )
-    return text
+    return merge_nodes(name).replace(" MERGE (n:", " CREATE (n:", 1)
 
 
 @cache

@@ -27,7 +27,7 @@ from graph_schema import SCHEMA, SCHEMA_VERSION
 from ..errors import Conflict, NotFound, SchemaViolation, StaleVersion, StoreUnavailable
 from ..geo import PointIndex, haversine_m, reach_meters, travel_minutes
 from ..taxonomy import TRAVEL_SPEED_KMH
-from .base import Batch, Node, Props, WriteStats, raise_if_invalid, validate_batch
+from .base import Batch, Node, Props, WriteStats, events_batch, raise_if_invalid, validate_batch
 
 INDEXED: dict[str, tuple[str, ...]] = {
     n.name: tuple(p.name for p in n.props if p.indexed) for n in SCHEMA.nodes
@@ -330,15 +330,8 @@ class EmbeddedStore:
             self._remove(id)
 
     def append_events(self, events: list[Props]) -> None:
-        b = Batch()
-        for e in events:
-            props = {k: v for k, v in e.items() if k != "id" and v is not None}
-            b.node("Event", e["id"], **props)
-            for about in e.get("about") or []:
-                lab = self.label_of(about)
-                if lab is not None:
-                    b.rel("ABOUT", "Event", e["id"], lab, about)
-        self.write(b)
+        with self._lock:
+            self._write_locked(events_batch(events, self.label_of))
 
     # -- reads ---------------------------------------------------------------------------------
     def label_of(self, id: str) -> str | None:

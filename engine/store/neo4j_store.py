@@ -34,7 +34,7 @@ from ..errors import NotFound, SchemaViolation, StoreUnavailable
 from ..geo import haversine_m, reach_meters, travel_minutes
 from ..taxonomy import TRAVEL_SPEED_KMH
 from . import cypher as q
-from .base import Batch, Node, Props, Rel, WriteStats, raise_if_invalid, validate_batch
+from .base import Batch, Node, Props, Rel, WriteStats, events_batch, raise_if_invalid, validate_batch
 from .embedded import _check_expect
 
 RETRYABLE = (TransientError, ServiceUnavailable, SessionExpired)
@@ -366,15 +366,7 @@ class Neo4jStore:
     def append_events(self, events: list[Props]) -> None:
         abouts = list(dict.fromkeys(a for e in events for a in (e.get("about") or [])))
         labels: dict[str, str] = self._read(lambda tx: self._labels_of(tx, abouts)[0]) if abouts else {}
-        b = Batch()
-        for e in events:
-            props = {k: v for k, v in e.items() if k != "id" and v is not None}
-            b.node("Event", e["id"], **props)
-            for about in e.get("about") or []:
-                lab = labels.get(about)
-                if lab is not None:
-                    b.rel("ABOUT", "Event", e["id"], lab, about)
-        self.write(b)
+        self.write(events_batch(events, labels.get))
 
     # -- reads ----------------------------------------------------------------------------------
     def label_of(self, id: str) -> str | None:
