@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--scale", type=int, nargs="+", default=[1])
     ap.add_argument("--stores", nargs="+", choices=["embedded", "neo4j"], default=["embedded", "neo4j"])
-    ap.add_argument("--batch-size", type=int, default=5000)
+    ap.add_argument("--batch-size", type=int, default=10_000)
     ap.add_argument("--workers", type=int, default=2, help="parallel node-chunk writers (Neo4j)")
     ap.add_argument("--state", type=Path, default=None, help="state file of scripts/neo4j_server.py")
     a = ap.parse_args(argv)

@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     neo4j_user: str = Field(default="neo4j", alias="NEO4J_USER")
     neo4j_password: str = Field(default="", alias="NEO4J_PASSWORD")
     neo4j_database: str = Field(default="neo4j", alias="NEO4J_DATABASE")
-    batch_size: int = Field(default=5000, alias="FOURLINKS_BATCH_SIZE", ge=1)
+    batch_size: int = Field(default=10_000, alias="FOURLINKS_BATCH_SIZE", ge=1)
     lang: Literal["zh", "en"] = Field(default="zh", alias="FOURLINKS_LANG")
     token_secret: str = Field(default="", alias="FOURLINKS_TOKEN_SECRET")
 

@@ -114,7 +114,7 @@ class Neo4jStore:
     kind = "neo4j"
 
     def __init__(
-        self, driver: neo4j.Driver, database: str = "neo4j", batch_size: int = 5000, workers: int = 2
+        self, driver: neo4j.Driver, database: str = "neo4j", batch_size: int = 10_000, workers: int = 2
     ) -> None:
         self._driver = driver
         self._database = database
@@ -128,7 +128,7 @@ class Neo4jStore:
         user: str,
         password: str,
         database: str = "neo4j",
-        batch_size: int = 5000,
+        batch_size: int = 10_000,
         retry_seconds: float = 30.0,
         workers: int = 2,
     ) -> Neo4jStore:
