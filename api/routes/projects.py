@@ -64,6 +64,9 @@ def list_projects(
 def filtered_projects(store: GraphStore, skip: int, limit: int, *, round: str | None = None,
                       status: str | None = None, unit: str | None = None, community: str | None = None) -> dict:
     where = {k: v for k, v in (("round", round), ("status", status)) if v is not None}
+    if unit is None and community is None:  # the store pages: only one page leaves it
+        rows = store.find("Project", where or None, skip=skip, limit=limit)
+        return page([project_view(store, p) for p in rows], skip, limit, total=store.count("Project", where or None))
     rows = store.find("Project", where or None)
     if unit is not None:
         mine = {a["project"] for a in store.find("Allocation", {"unit": unit})}
