@@ -119,13 +119,11 @@ def project_community(store: GraphStore, project: Props) -> str | None:
     return store.community_of(project["demand"])
 
 
-def used_capacity(store: GraphStore, resource_id: str, *, exclude_project: str | None = None) -> int:
-    """Capacity of a resource held by projects that still hold it (published proposals,
-    claims, agreements, work in progress)."""
-    total = 0
+def holding_allocations(store: GraphStore, resource_id: str) -> list[tuple[Props, Props]]:
+    """(allocation, project) pairs that still hold a resource's capacity: proposals of a
+    published list, claims, agreements and work in progress."""
+    out = []
     for a in store.find("Allocation", {"resource": resource_id}):
-        if a["project"] == exclude_project:
-            continue
         p = store.get("Project", a["project"])
         if p is None or p.get("status") not in HOLDING:
             continue
@@ -133,8 +131,13 @@ def used_capacity(store: GraphStore, resource_id: str, *, exclude_project: str |
             r = store.get("Round", p.get("round") or "")
             if r is None or r.get("status") != "published":
                 continue
-        total += int(a["amount"])
-    return total
+        out.append((a, p))
+    return out
+
+
+def used_capacity(store: GraphStore, resource_id: str, *, exclude_project: str | None = None) -> int:
+    """Capacity of a resource held by other projects (see ``holding_allocations``)."""
+    return sum(int(a["amount"]) for a, p in holding_allocations(store, resource_id) if p["id"] != exclude_project)
 
 
 def _step(

@@ -152,3 +152,28 @@ def test_round_on_neo4j_equals_round_on_embedded(neo4j_store_session, city: Embe
     assert n4j.input_hash == emb.input_hash
     assert n4j.project_list() == emb.project_list()
     assert neo.get("Round", n4j.round_id)["input_hash"] == emb.input_hash
+
+
+def test_recommendation_for_an_unmet_demand_respects_what_is_already_held(store: EmbeddedStore) -> None:
+    """A 吹哨 item mid-year: the best units now, each giving no more than its free capacity,
+    and naming what would have to give way to cover the demand whole."""
+    from engine.lifecycle import holding_allocations
+    from engine.matching.recommend import recommend
+
+    first = run_round(store, SCOPE, PARAMS)
+    publish_round(store, first.round_id, COORDINATOR)
+    target = next(u for u in first.unmet if u.reason in ("capacity_taken", "unit_limit", "partner_limit",
+                                                           "low_value", "not_splittable"))
+    recs = recommend(store, target.demand, k=5)
+    assert recs and len(recs) <= 5
+    for r in recs:
+        cap = store.get("Resource", r.resource)["capacity"]
+        held_by_others = sum(a["amount"] for a, p in holding_allocations(store, r.resource)
+                             if p["demand"] != target.demand)
+        assert r.free == cap - held_by_others
+        assert r.amount_now <= min(r.free, target.quantity)
+        assert sum(d.amount for d in r.displaces) + r.amount_now >= r.amount_full - 1e-9 or not r.displaces
+    values = [(r.unit_at_limit, -r.net_value) for r in recs]
+    assert values == sorted(values)
+    with pytest.raises(NotFound):
+        recommend(store, "NO-SUCH-DEMAND")

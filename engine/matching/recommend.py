@@ -9,13 +9,11 @@ from dataclasses import replace
 from pydantic import BaseModel
 
 from ..errors import NotFound
+from ..lifecycle import HOLDING, holding_allocations
 from ..store.base import GraphStore
 from ..taxonomy import LEVEL_BY_CODE, RESOURCE_KINDS
 from .params import RoundParams
 from .snapshot import take_snapshot
-
-HOLDING = ("proposed", "claimed", "confirmed", "in_progress")
-"""Project states whose allocations still hold capacity."""
 
 
 class Displaced(BaseModel):
@@ -65,19 +63,6 @@ class Recommendation(BaseModel):
         return s
 
 
-def _holding_allocations(store: GraphStore, resource: str) -> list[tuple[dict, dict]]:
-    out = []
-    for a in store.find("Allocation", {"resource": resource}):
-        p = store.get("Project", a["project"])
-        if p is None or p.get("status") not in HOLDING:
-            continue
-        r = store.get("Round", p["round"])
-        if p.get("status") == "proposed" and (r is None or r.get("status") != "published"):
-            continue
-        out.append((a, p))
-    return out
-
-
 def recommend(store: GraphStore, demand_id: str, k: int = 5, params: RoundParams | None = None) -> list[Recommendation]:
     from .candidates import generate
 
@@ -100,7 +85,7 @@ def recommend(store: GraphStore, demand_id: str, k: int = 5, params: RoundParams
     recs = []
     for p in pairs:
         r = res[p.resource]
-        held = [(a, pr) for a, pr in _holding_allocations(store, r.id) if pr["demand"] != demand_id]
+        held = [(a, pr) for a, pr in holding_allocations(store, r.id) if pr["demand"] != demand_id]
         used = sum(int(a["amount"]) for a, _ in held)
         free = max(0, r.capacity - used)
         amount_now = min(dem.quantity, free) if free >= min(r.min_allocation, dem.quantity) else 0
