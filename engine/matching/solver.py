@@ -495,10 +495,28 @@ def _solve_part(
     unknown_bound = math.inf
     if status == "UNKNOWN" and hint_ok:
         return _Part("FEASIBLE", hint_allocs, unknown_bound)
+    short_only = hint_allocs and all(v.rule == "must_cover" for v in check(sub, hint_allocs))
+    if status == "UNKNOWN" and short_only:
+        # nothing found in the budget and the hint leaves some must-cover demand short: the
+        # hint is still the best known answer, so it is returned (relaxed) rather than nothing
+        return _Part("UNKNOWN", hint_allocs, unknown_bound, relaxed=True)
 
     if status == "INFEASIBLE" and any(d.must_cover for d in sub.demands):
-        return _relaxed(sub, params, dtime, deadline, hint)
+        part = _relaxed(sub, params, dtime, deadline, hint)
+        if short_only and _shortfall(sub, hint_allocs) <= _shortfall(sub, part.allocations) and (
+            _value(sub, hint_allocs) > _value(sub, part.allocations)
+        ):
+            part.allocations = hint_allocs  # as short as the relaxed search, and worth more
+        return part
     return _Part(status, [], _value(sub, []) if status == "INFEASIBLE" else unknown_bound)
+
+
+def _shortfall(sub: Problem, allocs: list[SAllocation]) -> int:
+    """Total amount by which must-cover demands go short."""
+    given: dict[str, int] = defaultdict(int)
+    for a in allocs:
+        given[a.demand] += a.amount
+    return sum(max(0, d.quantity - given[d.id]) for d in sub.demands if d.must_cover)
 
 
 def _relaxed(
