@@ -107,7 +107,7 @@ DELETE_NODE = f"MATCH (n:{ENTITY} {{id: $id}}) DETACH DELETE n"
 
 CLEAR = (
     f"MATCH (n) WHERE NOT n:{META} "
-    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS"
 )
 
 # -- schema bookkeeping ---------------------------------------------------------------------
