@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from engine.errors import Conflict, FourlinksError, NotFound
 from engine.lifecycle import Actor, event
+from engine.lifecycle import now as _now
 from engine.matching.params import RoundParams
 from engine.matching.round import new_round_id, round_batch, run_round
 from engine.store.base import Batch, GraphStore, Props
@@ -35,9 +35,6 @@ _STAGE_FRAC = {"queued": 0.0, "running": 0.01, "done": 1.0, "published": 1.0, "f
 class Cancelled(Exception):
     """Raised inside a job when its Round was cancelled."""
 
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class JobRunner:

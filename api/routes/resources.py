@@ -4,7 +4,6 @@ request for a unit's resource."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
@@ -12,6 +11,7 @@ from fastapi import APIRouter, Header, Query, Response
 from engine import lifecycle
 from engine.access import require
 from engine.errors import Conflict, NotFound
+from engine.lifecycle import now as _now
 from engine.store.base import Batch, GraphStore
 
 from ..deps import PrincipalDep, StoreDep
@@ -24,9 +24,6 @@ router = APIRouter(tags=["resources"])
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=100,
                                        description="读取时得到的 ETag（必填）/ the ETag you read (required)")]
 
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def load_resource(store: GraphStore, rid: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import orjson
 from pydantic import BaseModel, Field
 
 from ..errors import InvalidInput
+from ..lifecycle import now as _now
 from ..store.base import Batch, GraphStore
 from .candidates import Pair, demand_weight, generate, reachable_reason
 from .explain import project_reason, unmet_label
@@ -308,9 +309,6 @@ def assemble(
 def new_round_id(scope: str, year: int | None) -> str:
     return f"RND-{year or 'all'}-{scope}-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
 
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def run_round(
