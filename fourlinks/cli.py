@@ -235,6 +235,24 @@ def summary(store: StoreOpt = None, lang: LangOpt = "zh") -> None:
         _fail(e, lang)
 
 
+@app.command("recover-journal")
+def recover_journal_cmd(
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="data folder (FOURLINKS_DATA_DIR)")] = None,
+    lang: LangOpt = "zh",
+) -> None:
+    """Cut a damaged embedded journal back to its last good line; the original is kept aside
+    / 修复损坏的嵌入式存储日志（保留损坏行之前的写入）。"""
+    from engine.store.embedded import recover_journal
+
+    d = data_dir or Settings.load().data_dir
+    try:
+        report = recover_journal(d)
+    except OSError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from e
+    console.print(report.summary(lang))
+
+
 # -- matching ----------------------------------------------------------------------------------
 @app.command("round")
 def round_cmd(

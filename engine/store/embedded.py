@@ -3,19 +3,33 @@ folder as a snapshot plus an append-only journal.
 
 Why a journal: a claim or a status change must be durable at once, but rewriting a
 30,000-node snapshot for every claim would cap the API at a few writes a second. Each write
-appends one fsynced JSON line; the snapshot is rewritten by write-to-temp + fsync + rename
-when the journal grows or the store closes. A process killed mid-write leaves the last good
-snapshot and a journal whose torn last line is ignored on the next open, so the last good
-state is always readable.
+appends one fsynced line (a CRC-32 of the JSON, a tab, the JSON) before it is acknowledged;
+the snapshot is rewritten by write-to-temp + fsync + rename when the journal grows past
+``compact_bytes`` or the store closes.
+
+Durability rules (issue 15/16):
+
+- A write is journalled, then applied in memory, and only then may the journal be compacted,
+  so a checkpoint always contains every journalled write before it empties the journal,
+  whatever the size of the batch. A checkpoint that fails leaves the journal as it was.
+- A torn last line (no newline: the process died inside ``write``, so it was never
+  acknowledged) is dropped on the next open. Any other line that fails its checksum or does
+  not parse is corruption of an acknowledged write: the store refuses to open and names the
+  line and the recovery command (``fourlinks recover-journal``), rather than silently
+  dropping everything after it.
+- The folder is created 0700 and every file in it 0600: the lists name people and units.
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +51,124 @@ JOURNAL = "journal.jsonl"
 LOCKFILE = ".lock"
 FORMAT = 1
 COMPACT_BYTES = 32 * 1024 * 1024
+"""Journal size past which a write is followed by a checkpoint (the default of ``compact_bytes``)."""
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+RECOVER_COMMAND = "fourlinks recover-journal --data-dir {dir}"
+
+log = logging.getLogger(__name__)
+
+
+def _open_private(path: Path, flags: int) -> int:
+    """A file descriptor on ``path``, created 0600; an older, looser file is tightened."""
+    fd = os.open(path, flags | os.O_CREAT, FILE_MODE)
+    if os.fstat(fd).st_mode & 0o077:
+        os.fchmod(fd, FILE_MODE)
+    return fd
+
+
+def journal_line(entry: dict[str, Any]) -> bytes:
+    """One journal line: CRC-32 of the JSON (8 hex digits), a tab, the JSON, a newline."""
+    body = orjson.dumps(entry)
+    return b"%08x\t%s\n" % (zlib.crc32(body), body)
+
+
+def parse_journal_line(line: bytes) -> dict[str, Any] | None:
+    """The entry of a complete journal line, or None when it is damaged. Lines of format 1
+    without a checksum (written before checksums) are read as plain JSON."""
+    if not line.endswith(b"\n"):
+        return None
+    raw = line[:-1]
+    if raw[:1] == b"{":
+        body = raw
+    else:
+        crc, sep, body = raw.partition(b"\t")
+        if not sep or len(crc) != 8:
+            return None
+        try:
+            if int(crc, 16) != zlib.crc32(body):
+                return None
+        except ValueError:
+            return None
+    try:
+        entry = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    return entry if isinstance(entry, dict) and "op" in entry else None
+
+
+@dataclass(frozen=True)
+class JournalScan:
+    """What reading a journal found: the good entries, the byte length of the good prefix,
+    and the first damaged line (1-based; 0 when none) and whether it is a torn last line."""
+
+    entries: list[dict[str, Any]]
+    good_bytes: int
+    bad_line: int = 0
+    bad_offset: int = 0
+    torn: bool = False
+    lines_after: int = 0
+
+
+def scan_journal(path: Path) -> JournalScan:
+    """Read a journal up to its first damaged line."""
+    entries: list[dict[str, Any]] = []
+    good = 0
+    with open(path, "rb") as f:
+        for n, line in enumerate(f, 1):
+            entry = parse_journal_line(line)
+            if entry is None:
+                rest = sum(1 for _ in f)
+                torn = rest == 0 and not line.endswith(b"\n")
+                return JournalScan(entries, good, n, good, torn, rest)
+            entries.append(entry)
+            good += len(line)
+    return JournalScan(entries, good)
+
+
+@dataclass(frozen=True)
+class RecoveryReport:
+    kept: int
+    set_aside: Path | None
+    bad_line: int
+    lines_after: int
+
+    def summary(self, lang: str = "zh") -> str:
+        if self.set_aside is None:
+            return "日志完好，无需恢复" if lang == "zh" else "the journal is sound; nothing to recover"
+        if lang == "zh":
+            return (f"已保留第 {self.bad_line} 行之前的 {self.kept} 条写入；损坏行及其后 {self.lines_after} 行"
+                    f"已移至 {self.set_aside}（原日志完整保存于此）")
+        return (f"kept the {self.kept} writes before line {self.bad_line}; the damaged line and the "
+                f"{self.lines_after} after it are set aside in {self.set_aside} (the whole original journal)")
+
+
+def recover_journal(data_dir: Path | str) -> RecoveryReport:
+    """Cut a damaged journal back to its last good line, keeping the original beside it
+    (``journal.jsonl.damaged-N``) so nothing is thrown away. Run only with the store closed:
+    the writes after the damaged line are lost from the store, which is why opening the store
+    never does this by itself."""
+    d = Path(data_dir)
+    jpath = d / JOURNAL
+    if not jpath.exists():
+        return RecoveryReport(0, None, 0, 0)
+    scan = scan_journal(jpath)
+    if not scan.bad_line:
+        return RecoveryReport(len(scan.entries), None, 0, 0)
+    n = 1
+    while (d / f"{JOURNAL}.damaged-{n}").exists():
+        n += 1
+    aside = d / f"{JOURNAL}.damaged-{n}"
+    os.replace(jpath, aside)
+    with open(aside, "rb") as src:
+        prefix = src.read(scan.good_bytes)
+    fd = _open_private(jpath, os.O_WRONLY | os.O_TRUNC)
+    with os.fdopen(fd, "wb") as out:
+        out.write(prefix)
+        out.flush()
+        os.fsync(out.fileno())
+    _fsync_dir(d)
+    return RecoveryReport(len(scan.entries), aside, scan.bad_line, scan.lines_after)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -50,11 +182,13 @@ def _fsync_dir(path: Path) -> None:
 class EmbeddedStore:
     """NetworkX graph store for one coordinator on one machine; no server needed.
 
-    ``data_dir=None`` keeps everything in memory (tests, what-if copies)."""
+    ``data_dir=None`` keeps everything in memory (tests, what-if copies). ``compact_bytes``
+    is the journal size past which a write is followed by a checkpoint (small in tests)."""
 
     kind = "embedded"
 
-    def __init__(self, data_dir: Path | str | None = None) -> None:
+    def __init__(self, data_dir: Path | str | None = None, *, compact_bytes: int = COMPACT_BYTES) -> None:
+        self.compact_bytes = compact_bytes
         self._g: nx.MultiDiGraph = nx.MultiDiGraph()
         self._by_label: dict[str, set[str]] = {}
         self._by_prop: dict[tuple[str, str], dict[object, set[str]]] = {}
@@ -70,8 +204,10 @@ class EmbeddedStore:
     # -- persistence -----------------------------------------------------------------------
     def _open_dir(self, d: Path) -> None:
         try:
-            d.mkdir(parents=True, exist_ok=True)
-            self._lockfd = os.open(d / LOCKFILE, os.O_RDWR | os.O_CREAT, 0o644)
+            if not d.exists():
+                d.mkdir(parents=True, mode=DIR_MODE)
+                os.chmod(d, DIR_MODE)  # mkdir's mode is filtered by the umask
+            self._lockfd = _open_private(d / LOCKFILE, os.O_RDWR)
         except OSError as e:
             raise StoreUnavailable(f"数据目录不可用: {d}: {e}", message_en=f"data folder unusable: {d}: {e}") from e
         try:
@@ -82,6 +218,15 @@ class EmbeddedStore:
             raise StoreUnavailable(
                 f"数据目录正被另一个进程使用: {d}", message_en=f"data folder is in use by another process: {d}"
             ) from e
+        try:
+            self._load_dir(d)
+        except BaseException:
+            fcntl.flock(self._lockfd, fcntl.LOCK_UN)
+            os.close(self._lockfd)
+            self._lockfd = None
+            raise
+
+    def _load_dir(self, d: Path) -> None:
         snap = d / SNAPSHOT
         if snap.exists():
             data = orjson.loads(snap.read_bytes())
@@ -92,30 +237,50 @@ class EmbeddedStore:
                 self._g.add_edge(src, dst, key=typ, props=props)
         jpath = d / JOURNAL
         if jpath.exists():
-            good = 0
-            with open(jpath, "rb") as f:
-                for line in f:
-                    try:
-                        entry = orjson.loads(line)
-                    except orjson.JSONDecodeError:
-                        break  # a torn last line from a killed process: ignore it
-                    self._replay(entry)
-                    good += len(line)
-            with open(jpath, "rb+") as f:
-                f.truncate(good)
-        self._journal = open(jpath, "ab")  # noqa: SIM115 - held for the store's life
+            scan = scan_journal(jpath)
+            if scan.bad_line and not scan.torn:
+                cmd = RECOVER_COMMAND.format(dir=d)
+                raise StoreUnavailable(
+                    f"日志 {jpath} 第 {scan.bad_line} 行（字节 {scan.bad_offset}）已损坏，其后还有 "
+                    f"{scan.lines_after} 行已确认的写入；为免静默丢失，数据目录未打开。"
+                    f"恢复（保留损坏行之前的写入，原日志另存）：{cmd}",
+                    message_en=f"journal {jpath} is damaged at line {scan.bad_line} (byte {scan.bad_offset}) "
+                    f"with {scan.lines_after} acknowledged lines after it; the data folder was not opened so "
+                    f"nothing is dropped silently. To recover (keep the writes before the damaged line, the "
+                    f"original is kept aside): {cmd}",
+                )
+            for entry in scan.entries:
+                self._replay(entry)
+            if scan.torn:
+                log.warning("journal %s: dropped a torn last line (line %d, never acknowledged)", jpath,
+                            scan.bad_line)
+                with open(jpath, "rb+") as f:
+                    f.truncate(scan.good_bytes)
+        fd = _open_private(jpath, os.O_WRONLY | os.O_APPEND)
+        self._journal = os.fdopen(fd, "ab")  # held for the store's life
 
     def _log(self, entry: dict[str, Any]) -> None:
+        """Append one entry and fsync it: after this returns the write survives a crash."""
         if self._journal is None:
             return
-        self._journal.write(orjson.dumps(entry) + b"\n")
+        self._journal.write(journal_line(entry))
         self._journal.flush()
         os.fsync(self._journal.fileno())
-        if self._journal.tell() > COMPACT_BYTES:
+
+    def _maybe_compact(self) -> None:
+        """Checkpoint when the journal is past ``compact_bytes``. Called only after the
+        journalled write is applied in memory, so the snapshot holds it. A failing checkpoint
+        (disk full) is not the write's failure: the journal still holds every write."""
+        if self._journal is None or self._journal.tell() <= self.compact_bytes:
+            return
+        try:
             self.checkpoint()
+        except OSError as e:
+            log.warning("checkpoint failed, the journal is kept: %s", e)
 
     def checkpoint(self) -> None:
-        """Write the whole graph as a new snapshot and empty the journal."""
+        """Write the whole graph as a new snapshot and empty the journal. Only the lock
+        holder calls it, between writes, so the graph holds every journalled write."""
         if self._dir is None:
             return
         with self._lock:
@@ -126,7 +291,8 @@ class EmbeddedStore:
                 "edges": [[k, u, v, a["props"]] for u, v, k, a in self._g.edges(keys=True, data=True)],
             }
             tmp = self._dir / (SNAPSHOT + ".tmp")
-            with open(tmp, "wb") as f:
+            fd = _open_private(tmp, os.O_WRONLY | os.O_TRUNC)
+            with os.fdopen(fd, "wb") as f:
                 f.write(orjson.dumps(data))
                 f.flush()
                 os.fsync(f.fileno())
@@ -223,11 +389,13 @@ class EmbeddedStore:
                     problems.append(f"{n.id}: {n.label} is append-only and cannot be changed")
         raise_if_invalid(problems)
 
-    def _write_locked(self, batch: Batch) -> WriteStats:
+    def _write_locked(self, batch: Batch, *, compact: bool = True) -> WriteStats:
         t0 = time.perf_counter()
         self._validate(batch)
         self._log(self._entry(batch))
         self._apply(batch)
+        if compact:
+            self._maybe_compact()
         return WriteStats(len(batch.nodes), len(batch.rels), time.perf_counter() - t0)
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -256,8 +424,9 @@ class EmbeddedStore:
         """The embedded store enforces the schema on every write; this records its version."""
         with self._lock:
             if self._schema_version != SCHEMA_VERSION:
-                self._schema_version = SCHEMA_VERSION
                 self._log({"op": "schema", "version": SCHEMA_VERSION})
+                self._schema_version = SCHEMA_VERSION
+                self._maybe_compact()
             return self._schema_version
 
     def schema_version(self) -> int:
@@ -269,6 +438,7 @@ class EmbeddedStore:
             self._reset()
             if self._schema_version:
                 self._log({"op": "schema", "version": self._schema_version})
+            self._maybe_compact()
 
     def copy(self) -> EmbeddedStore:
         """An in-memory copy, for what-if runs that must not touch the live data."""
@@ -291,7 +461,7 @@ class EmbeddedStore:
         stats = WriteStats()
         with self._lock:
             for chunk in batch.chunks(20_000):
-                stats = stats + self._write_locked(chunk)
+                stats = stats + self._write_locked(chunk, compact=False)
                 if progress:
                     progress(len(chunk))
             self.checkpoint()
@@ -328,6 +498,7 @@ class EmbeddedStore:
                 raise SchemaViolation(f"{label} 只可追加，不可删除", message_en=f"{label} is append-only")
             self._log({"op": "delete", "id": id})
             self._remove(id)
+            self._maybe_compact()
 
     def append_events(self, events: list[Props]) -> None:
         with self._lock:
@@ -580,4 +751,4 @@ def _check_expect(label: str, id: str, cur: Props, expect: Props) -> None:
             )
 
 
-__all__ = ["EmbeddedStore", "haversine_m"]
+__all__ = ["EmbeddedStore", "RecoveryReport", "haversine_m", "recover_journal", "scan_journal"]
