@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
@@ -17,6 +16,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
 from engine.access import Principal
+from engine.audit import now as clock_now
 from engine.errors import FourlinksError
 from engine.store.base import Batch, GraphStore
 
@@ -48,7 +48,7 @@ class Idempotency:
         if self.key is None:
             return self._call(fn)[0]
         nid = self.node_id
-        now = datetime.now(UTC).isoformat(timespec="milliseconds")
+        now = clock_now()
         prior = self.store.reserve("Idempotency", nid, {"state": "pending", "request_hash": self.request_hash,
                                                         "created_at": now})
         if prior is not None:

@@ -75,7 +75,7 @@ class Principal:
 
     def actor(self):  # type: ignore[no-untyped-def]
         """The lifecycle ``Actor``: a unit acts as its unit id, others as themselves."""
-        from .lifecycle import Actor
+        from .audit import Actor
 
         if self.role == "unit":
             return Actor(id=self.scope or self.sub, side="unit")

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
+from .audit import Actor, event, now
 from .errors import Conflict, InvalidInput, NotFound
 from .store.base import Batch, GraphStore, Props
 from .taxonomy import fit
@@ -50,18 +47,6 @@ RELIABILITY_MEMORY = 0.7
 """Share of a unit's reliability kept from the past when a new evaluation arrives."""
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: ``side`` is "unit" or "community" (or "coordinator"/"admin"), ``id`` its node."""
-
-    id: str
-    side: str
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
 def next_state(state: str, action: str) -> str:
     nxt = TRANSITIONS.get((state, action))
     if nxt is None:
@@ -72,36 +57,6 @@ def next_state(state: str, action: str) -> str:
             message_en=f"project is {en}; {action} is not allowed (allowed: {', '.join(allowed) or 'none'})",
         )
     return nxt
-
-
-def event(
-    batch: Batch,
-    actor: Actor,
-    action: str,
-    about: list[tuple[str, str]],
-    *,
-    from_state: str | None = None,
-    to_state: str | None = None,
-    why: str | None = None,
-    data: dict[str, Any] | None = None,
-) -> str:
-    """Add an audit Event (and its ABOUT links) to ``batch``."""
-    eid = f"EV-{uuid.uuid4().hex}"
-    batch.node(
-        "Event",
-        eid,
-        at=now(),
-        actor=f"{actor.side}:{actor.id}",
-        action=action,
-        about=[i for _, i in about],
-        from_state=from_state,
-        to_state=to_state,
-        why=why,
-        data=orjson.dumps(data).decode() if data else None,
-    )
-    for label, i in about:
-        batch.rel("ABOUT", "Event", eid, label, i)
-    return eid
 
 
 def _project(store: GraphStore, project_id: str) -> Props:

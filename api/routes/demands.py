@@ -3,31 +3,28 @@ of an unmatched demand; the one-item recommendation."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
 from engine import lifecycle
 from engine.access import require
-from engine.errors import Conflict, InvalidInput, NotFound
+from engine.errors import InvalidInput, NotFound
+from engine.lists import items
 from engine.matching.recommend import Recommendation, recommend
-from engine.store.base import Batch, GraphStore
+from engine.store.base import GraphStore
 
 from ..deps import PrincipalDep, StoreDep
 from ..idempotency import IdemDep
 from ..schemas import DemandClaimBody, DemandCreate, DemandOut, DemandUpdate, Page, ProjectOut
 from ..util import Limit, Skip, etag, if_match_version, page
-from .resources import IfMatch, _now, delete_item
+from .resources import IfMatch
 
 router = APIRouter(tags=["demands"])
 
 
 def load_demand(store: GraphStore, did: str) -> dict[str, Any]:
-    d = store.get("Demand", did)
-    if d is None:
-        raise NotFound(f"需求 {did} 不存在", message_en=f"demand {did} not found")
-    return {**d, "community": store.community_of(did)}
+    return items.load(store, "Demand", did)
 
 
 @router.get("/demands", response_model=Page[DemandOut], summary="需求清单 / demand list")
@@ -66,25 +63,10 @@ def create_demand(body: DemandCreate, store: StoreDep, principal: PrincipalDep, 
         if store.get("Community", body.community) is None:
             raise NotFound(f"社区 {body.community} 不存在", message_en=f"community {body.community} not found")
         require(store, principal, "demand.write", areas=[body.community], what=("新增需求", "create a demand"))
-        if body.grid is not None and store.get("Grid", body.grid) is None:
-            raise NotFound(f"网格 {body.grid} 不存在", message_en=f"grid {body.grid} not found")
-        if body.grid is not None and (store.parent_of(body.grid) or {}).get("id") != body.community:
-            raise InvalidInput(f"网格 {body.grid} 不属于社区 {body.community}",
-                               message_en=f"grid {body.grid} is not in community {body.community}")
-        did = body.id or f"DEM-{uuid.uuid4().hex[:12]}"
-        if store.label_of(did) is not None:
-            raise Conflict(f"编号 {did} 已存在", message_en=f"id {did} already exists")
         props = body.model_dump(exclude={"id", "community"}, exclude_none=True)
-        b = Batch()
-        b.node("Demand", did, **props, status="open", version=1, updated_at=_now())
-        b.rel("NEEDS", "Community", body.community, "Demand", did)
-        if body.grid:
-            b.rel("LOCATED_IN", "Demand", did, "Grid", body.grid)
-        lifecycle.event(b, principal.actor(), "demand.create", [("Demand", did), ("Community", body.community)],
-                        to_state="open")
-        store.write(b)
-        d = load_demand(store, did)
-        return 201, d, {"ETag": etag(d.get("version")), "Location": f"/api/v1/demands/{did}"}
+        d = items.create(store, principal.actor(), "Demand", props, owner=body.community, item_id=body.id,
+                         grid=body.grid)
+        return 201, d, {"ETag": etag(d.get("version")), "Location": f"/api/v1/demands/{d['id']}"}
 
     return idem.run(run)
 
@@ -96,12 +78,8 @@ def update_demand(demand_id: str, body: DemandUpdate, store: StoreDep, principal
     cur = load_demand(store, demand_id)
     require(store, principal, "demand.write", areas=[cur["community"] or ""], what=("修改需求", "change a demand"))
     version = if_match_version(if_match, required=True)
-    changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    b = Batch()
-    lifecycle.event(b, principal.actor(), "demand.update", [("Demand", demand_id)], data={"fields": sorted(changes)})
-    store.transition("Demand", demand_id, {"version": version} if version is not None else {},
-                     {**changes, "updated_at": _now()}, b)
-    d = load_demand(store, demand_id)
+    d = items.update(store, principal.actor(), "Demand", demand_id,
+                     body.model_dump(exclude_unset=True, exclude_none=True), version=version)
     response.headers["ETag"] = etag(d.get("version"))
     return d
 
@@ -112,7 +90,7 @@ def delete_demand(demand_id: str, store: StoreDep, principal: PrincipalDep, if_m
     cur = load_demand(store, demand_id)
     require(store, principal, "demand.write", areas=[cur["community"] or ""], what=("删除需求", "delete a demand"))
     version = if_match_version(if_match, required=True)
-    delete_item(store, principal, "Demand", demand_id, cur, version)
+    items.delete(store, principal.actor(), "Demand", demand_id, version=version)
     return Response(status_code=204)
 
 

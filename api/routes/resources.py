@@ -1,18 +1,18 @@
 """The resource list: read, create, update (If-Match), delete (If-Match); a community's
-request for a unit's resource."""
+request for a unit's resource. Who may act is engine.access's; what a write may change is
+engine.lists.items' (the same rules as an import)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 
 from engine import lifecycle
 from engine.access import require
-from engine.errors import Conflict, NotFound
-from engine.lifecycle import now as _now
-from engine.store.base import Batch, GraphStore
+from engine.errors import NotFound
+from engine.lists import items
+from engine.store.base import GraphStore
 
 from ..deps import PrincipalDep, StoreDep
 from ..idempotency import IdemDep
@@ -27,10 +27,7 @@ IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=100,
 
 
 def load_resource(store: GraphStore, rid: str) -> dict[str, Any]:
-    r = store.get("Resource", rid)
-    if r is None:
-        raise NotFound(f"资源 {rid} 不存在", message_en=f"resource {rid} not found")
-    return {**r, "unit": store.unit_of(rid)}
+    return items.load(store, "Resource", rid)
 
 
 @router.get("/resources", response_model=Page[ResourceOut], summary="资源清单 / resource list")
@@ -72,20 +69,9 @@ def get_resource(resource_id: str, store: StoreDep, principal: PrincipalDep, res
 def create_resource(body: ResourceCreate, store: StoreDep, principal: PrincipalDep, idem: IdemDep) -> Response:
     def run() -> tuple[int, Any, dict[str, str]]:
         require(store, principal, "resource.write", units=[body.unit], what=("新增资源", "create a resource"))
-        if store.get("Unit", body.unit) is None:
-            raise NotFound(f"单位 {body.unit} 不存在", message_en=f"unit {body.unit} not found")
-        rid = body.id or f"RES-{uuid.uuid4().hex[:12]}"
-        if store.label_of(rid) is not None:
-            raise Conflict(f"编号 {rid} 已存在", message_en=f"id {rid} already exists")
         props = body.model_dump(exclude={"id", "unit"}, exclude_none=True)
-        b = Batch()
-        b.node("Resource", rid, **props, version=1, updated_at=_now())
-        b.rel("OFFERS", "Unit", body.unit, "Resource", rid)
-        lifecycle.event(b, principal.actor(), "resource.create", [("Resource", rid), ("Unit", body.unit)],
-                        to_state="listed")
-        store.write(b)
-        r = load_resource(store, rid)
-        return 201, r, {"ETag": etag(r.get("version")), "Location": f"/api/v1/resources/{rid}"}
+        r = items.create(store, principal.actor(), "Resource", props, owner=body.unit, item_id=body.id)
+        return 201, r, {"ETag": etag(r.get("version")), "Location": f"/api/v1/resources/{r['id']}"}
 
     return idem.run(run)
 
@@ -98,13 +84,8 @@ def update_resource(resource_id: str, body: ResourceUpdate, store: StoreDep, pri
     cur = load_resource(store, resource_id)
     require(store, principal, "resource.write", units=[cur["unit"]], what=("修改资源", "change a resource"))
     version = if_match_version(if_match, required=True)
-    changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    b = Batch()
-    lifecycle.event(b, principal.actor(), "resource.update", [("Resource", resource_id)],
-                    data={"fields": sorted(changes)})
-    expect = {"version": version} if version is not None else {}
-    store.transition("Resource", resource_id, expect, {**changes, "updated_at": _now()}, b)
-    r = load_resource(store, resource_id)
+    r = items.update(store, principal.actor(), "Resource", resource_id,
+                     body.model_dump(exclude_unset=True, exclude_none=True), version=version)
     response.headers["ETag"] = etag(r.get("version"))
     return r
 
@@ -115,31 +96,8 @@ def delete_resource(resource_id: str, store: StoreDep, principal: PrincipalDep, 
     cur = load_resource(store, resource_id)
     require(store, principal, "resource.write", units=[cur["unit"]], what=("删除资源", "delete a resource"))
     version = if_match_version(if_match, required=True)
-    delete_item(store, principal, "Resource", resource_id, cur, version)
+    items.delete(store, principal.actor(), "Resource", resource_id, version=version)
     return Response(status_code=204)
-
-
-def delete_item(store: GraphStore, principal: Any, label: str, item_id: str, cur: dict[str, Any],
-                version: int | None) -> None:
-    """Delete a list item after checking its version; refused while a project holds it."""
-    from engine.errors import StaleVersion
-
-    if version is not None and int(cur.get("version") or 0) != version:
-        raise StaleVersion(f"{item_id} 已被修改（版本 {cur.get('version')}，请求版本 {version}）",
-                           message_en=f"{item_id} changed meanwhile (version {cur.get('version')}, you sent {version})")
-    key = "resource" if label == "Resource" else "demand"
-    if label == "Resource":
-        held = [a for a in store.find("Allocation", {"resource": item_id})
-                if (store.get("Project", a["project"]) or {}).get("status") in lifecycle.HOLDING[1:]]
-    else:
-        held = [p for p in store.find("Project", {"demand": item_id}) if p.get("status") in lifecycle.HOLDING[1:]]
-    if held:
-        raise Conflict(f"{item_id} 有进行中的共建项目，不能删除", message_en=f"{item_id} has a project under way")
-    b = Batch()
-    lifecycle.event(b, principal.actor(), f"{key}.delete", [(label, item_id)], why=item_id,
-                    data={"id": item_id, "label": label})
-    store.write(b)
-    store.delete(label, item_id)
 
 
 @router.post("/resources/{resource_id}/requests", status_code=201, response_model=ProjectOut,

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
-
+from ..audit import event
 from ..errors import FourlinksError, ImportRejected
 from ..store.base import GraphStore
 from .headers import LISTS, ORDER
@@ -116,14 +114,11 @@ def import_lists(
     if res.ok and not dry_run and len(res.batch):
         batch = res.batch
         if audit:
-            eid = f"evt-import-{uuid.uuid4().hex[:16]}"
-            batch.node(
-                "Event", eid, at=datetime.now(UTC).isoformat(timespec="seconds"), actor=actor, action="lists.import",
-                about=[], why="清单导入",
-                data=orjson.dumps({"files": [[k, Path(p).name] for k, p in res.files], "counts": res.counts,
-                                   "created": res.created, "updated": res.updated}).decode(),
+            rep.event = event(
+                batch, actor, "lists.import", [], why="清单导入", id=f"evt-import-{uuid.uuid4().hex[:16]}",
+                data={"files": [[k, Path(p).name] for k, p in res.files], "counts": res.counts,
+                      "created": res.created, "updated": res.updated},
             )
-            rep.event = eid
         try:
             store.write(batch)
         except FourlinksError as e:

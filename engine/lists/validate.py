@@ -5,7 +5,8 @@ there is no error at all.
 Checked: unreadable files and unknown lists, missing or duplicated columns, required values,
 numbers (whole, in range), codes and labels, months, coordinates (inside China; lat/lon
 swapped), duplicate ids within a file and across files, ids the store already uses for
-another label, and references (parent areas, a grid in its community, units, party
+another label, resources and demands that would change owner (or category while a project
+holds them, engine.lists.items), and references (parent areas, a grid in its community, units, party
 organisations, communities) that exist neither in the store nor in the same import.
 """
 
@@ -15,7 +16,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from graph_schema import SCHEMA
 from ..errors import InvalidInput
 from ..geo import in_china
 from ..store.base import Batch, GraphStore, validate_batch
+from . import items
 from .headers import (
     AREA_LABELS,
     AREA_ONLY,
@@ -49,8 +51,6 @@ LABEL_EN = {
 }
 ORG_KIND_LABEL = {"unit": "Unit", "community": "Community", "grid": "Grid"}
 LIST_LABELS = ("City", "District", "Street", "Community", "Grid", "Unit", "PartyOrg", "Member", "Resource", "Demand")
-TRACKED = ("Resource", "Demand")
-"""Labels with optimistic-concurrency versions: an import that changes one bumps its version."""
 
 
 def _zh(labels: Iterable[str]) -> str:
@@ -329,7 +329,6 @@ class _Validator:
         self._store_labels: dict[str, str | None] = {}
         self._coords: dict[str, tuple[float, float] | None] = {}
         self._stored: dict[str, dict[str, Any]] = {}  # id -> stored props (list labels only)
-        self.now = datetime.now(UTC).isoformat(timespec="seconds")
 
     # -- reporting -------------------------------------------------------------------------------
     def error(self, rec: Record | None, key: str, zh: str, en: str, value: Any = "", *, file: str = "",
@@ -632,20 +631,37 @@ class _Validator:
             if c and g:
                 self.grid_in(rec, v["grid"], v["community"])
 
+    def ownership(self) -> None:
+        """A resource or demand already stored keeps its owner and, while a project holds
+        it, its category (engine.lists.items): a row naming another owner is an error."""
+        for kind in ("resources", "demands"):
+            label = spec_for(kind).label
+            key = items.OWNERSHIP[label].key
+            rows, recs = [], {}
+            for rec in self.records[kind]:
+                stored = self.stored(label, rec.id) if rec.id else None
+                if stored is None:
+                    continue
+                rows.append((rec.id, rec.values.get(key), rec.values.get("category"), stored))
+                recs[rec.id] = rec
+            for iid, problems in items.item_problems_for_import(self.store, label, rows).items():  # type: ignore[arg-type]
+                for pr in problems:
+                    self.error(recs[iid], pr.key, pr.zh, pr.en, pr.value)
+
     # -- the batch -------------------------------------------------------------------------------
     def props(self, rec: Record) -> dict[str, Any]:
         spec = spec_for(rec.kind)
         return {c.prop: rec.values[c.key] for c in spec.columns if c.prop and c.prop != "id" and c.key in rec.values}
 
-    def node(self, b: Batch, label: str, id: str, props: dict[str, Any], kind: str) -> None:
+    def counted(self, label: str, id: str, kind: str) -> dict[str, Any] | None:
+        """The stored node (None when new), counted as created or updated."""
         old = self.stored(label, id)
-        if old is None:
-            self.res.created[kind] = self.res.created.get(kind, 0) + 1
-        else:
-            self.res.updated[kind] = self.res.updated.get(kind, 0) + 1
-            if label in TRACKED and any(old.get(k) != val for k, val in props.items()):
-                props["version"] = int(old.get("version") or 0) + 1
-                props["updated_at"] = self.now
+        tally = self.res.created if old is None else self.res.updated
+        tally[kind] = tally.get(kind, 0) + 1
+        return old
+
+    def node(self, b: Batch, label: str, id: str, props: dict[str, Any], kind: str) -> None:
+        self.counted(label, id, kind)
         b.node(label, id, **props)
 
     def build(self) -> Batch:
@@ -700,16 +716,14 @@ class _Validator:
                                "no coordinates: give lat/lon, or give the unit coordinates")
                 elif xy:
                     p["lat"], p["lon"] = xy
-            self.node(b, "Resource", rec.id, p, "resources")  # type: ignore[arg-type]
-            b.rel("OFFERS", "Unit", v["unit"], "Resource", rec.id)  # type: ignore[arg-type]
+            old = self.counted("Resource", rec.id, "resources")  # type: ignore[arg-type]
+            items.put(b, "Resource", rec.id, p, owner=v["unit"], stored=old)  # type: ignore[arg-type]
         for rec in self.records["demands"]:
             v = rec.values
             p = self.props(rec)
             if self.year is not None:
                 p.setdefault("year", self.year)
             exists = self.store_label(rec.id or "") == "Demand"
-            if not exists:
-                p.setdefault("status", "open")
             if "lat" not in p:
                 xy = self.coords(v.get("grid")) or self.coords(v.get("community"))
                 if xy is None and not exists:
@@ -717,10 +731,9 @@ class _Validator:
                                "no coordinates: give lat/lon, or give the grid/community coordinates")
                 elif xy:
                     p["lat"], p["lon"] = xy
-            self.node(b, "Demand", rec.id, p, "demands")  # type: ignore[arg-type]
-            b.rel("NEEDS", "Community", v["community"], "Demand", rec.id)  # type: ignore[arg-type]
-            if v.get("grid"):
-                b.rel("LOCATED_IN", "Demand", rec.id, "Grid", v["grid"])  # type: ignore[arg-type]
+            old = self.counted("Demand", rec.id, "demands")  # type: ignore[arg-type]
+            items.put(b, "Demand", rec.id, p, owner=v["community"], grid=v.get("grid"),  # type: ignore[arg-type]
+                      stored=old)
         return b
 
     def run(self, files: FileSpec) -> ImportResult:
@@ -729,6 +742,7 @@ class _Validator:
         self.prefetch()
         self.register()
         self.references()
+        self.ownership()
         if not self.res.errors:
             batch = self.build()
             if not self.res.errors:

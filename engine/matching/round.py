@@ -6,13 +6,13 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import orjson
 from pydantic import BaseModel, Field
 
+from ..audit import now as _now
+from ..audit import utcnow
 from ..errors import InvalidInput
-from ..lifecycle import now as _now
 from ..store.base import Batch, GraphStore
 from .candidates import Pair, demand_weight, generate, reachable_reason
 from .explain import project_reason, unmet_label
@@ -307,7 +307,7 @@ def assemble(
 
 
 def new_round_id(scope: str, year: int | None) -> str:
-    return f"RND-{year or 'all'}-{scope}-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
+    return f"RND-{year or 'all'}-{scope}-{utcnow().strftime('%Y%m%d%H%M%S%f')}"
 
 
 

@@ -14,7 +14,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any
 
 import neo4j
@@ -30,6 +29,7 @@ from neo4j.exceptions import (
 
 from graph_schema import ENTITY, SCHEMA, SCHEMA_VERSION, schema_statements
 
+from ..audit import now
 from ..errors import NotFound, SchemaViolation, StoreUnavailable
 from ..geo import haversine_m, reach_meters, travel_minutes
 from ..taxonomy import TRAVEL_SPEED_KMH
@@ -260,7 +260,7 @@ class Neo4jStore:
         return current
 
     def _set_version(self, version: int) -> None:
-        at = datetime.now(UTC).isoformat(timespec="seconds")
+        at = now()
         self._write_tx(lambda tx: tx.run(q.SET_SCHEMA_VERSION, id=q.META_ID, version=version, at=at).consume())
 
     def schema_version(self) -> int:
