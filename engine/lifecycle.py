@@ -4,7 +4,13 @@ States: proposed → claimed → confirmed (co-building agreement) → in_progre
 evaluated, with declined and withdrawn on the side. Every change is a compare-and-set on the
 project's status (and version when the caller sends one) in one store transaction with its
 audit Event, so two units racing for one project cannot both win, and an illegal step is a
-``Conflict`` naming the rule, never a silent overwrite."""
+``Conflict`` naming the rule, never a silent overwrite.
+
+Who may claim what (issue 15): a project of a published round is claimed only by a unit it
+proposes, with the allocations the round made; another unit is refused (no take-over), so a
+project never holds more than its demand and its proposed unit is never locked out. A unit
+that wants the demand claims it directly once the project is declined or withdrawn; a direct
+claim is refused while any project holds the demand (``demand_holders``)."""
 
 from __future__ import annotations
 
@@ -90,6 +96,21 @@ def holding_allocations(store: GraphStore, resource_id: str) -> list[tuple[Props
     return out
 
 
+def demand_holders(store: GraphStore, demand_id: str) -> list[Props]:
+    """Projects that hold a demand: proposals of a published list and every project under way
+    (the same states as ``holding_allocations``)."""
+    out = []
+    for p in store.find("Project", {"demand": demand_id}):
+        if p.get("status") not in HOLDING:
+            continue
+        if p.get("status") == "proposed":
+            r = store.get("Round", p.get("round") or "")
+            if r is None or r.get("status") != "published":
+                continue
+        out.append(p)
+    return out
+
+
 def used_capacity(store: GraphStore, resource_id: str, *, exclude_project: str | None = None) -> int:
     """Capacity of a resource held by other projects (see ``holding_allocations``)."""
     return sum(int(a["amount"]) for a, p in holding_allocations(store, resource_id) if p["id"] != exclude_project)
@@ -129,27 +150,38 @@ def claim_project(
     version: int | None = None,
     resource_id: str | None = None,
 ) -> Props:
-    """A unit claims a proposed project of a published round. The unit is one of the
-    project's proposed units, or offers a resource that can take it over (the resource's
-    remaining capacity is checked)."""
+    """A unit claims a proposed project of a published round. Only a unit the project
+    proposes may (with the allocations the round made; ``resource_id``, when given, must be
+    one of them): a claim by any other unit is refused, never an added allocation."""
     p = _project(store, project_id)
     rnd = store.get("Round", p.get("round") or "")
     if p.get("status") == "proposed" and rnd is not None and rnd.get("status") != "published":
         raise Conflict("项目清单尚未发布，不能认领", message_en="the project list is not published yet")
-    b = Batch()
     allocs = store.find("Allocation", {"project": project_id})
-    if unit_id not in {a.get("unit") for a in allocs}:
-        demand = store.get("Demand", p["demand"])
-        res = _unit_resource(store, unit_id, resource_id)
-        if demand is None or fit(demand["category"], res["category"]) <= 0:
-            raise Conflict("该单位没有可承接此项目的资源", message_en="the unit offers no resource that can serve it")
-        amount = min(int(demand["quantity"]), int(res["capacity"]) - used_capacity(store, res["id"]))
-        if amount < min(int(res.get("min_allocation") or 1), int(demand["quantity"])):
-            raise Conflict("该资源剩余容量不足", message_en="the resource has too little capacity left")
-        aid = f"{project_id}-{res['id']}"
-        b.node("Allocation", aid, project=project_id, resource=res["id"], unit=unit_id, amount=amount, level=None)
-        b.rel("HAS", "Project", project_id, "Allocation", aid)
-        b.rel("DRAWS_ON", "Allocation", aid, "Resource", res["id"])
+    proposed = sorted({a["unit"] for a in allocs if a.get("unit")})
+    if unit_id not in proposed:
+        names = "、".join(proposed) or "无"
+        raise Conflict(
+            f"项目 {project_id} 提议由单位 {names} 承接，单位 {unit_id} 不能认领；"
+            f"如被提议单位婉拒，可直接认领需求 {p['demand']}",
+            message_en=f"project {project_id} is proposed for unit(s) {', '.join(proposed) or 'none'}; "
+            f"unit {unit_id} cannot claim it (once they decline, claim demand {p['demand']} directly)",
+        )
+    mine = {a["resource"] for a in allocs if a.get("unit") == unit_id}
+    if resource_id is not None and resource_id not in mine:
+        raise Conflict(
+            f"项目没有为资源 {resource_id} 分配数量（本单位的分配：{'、'.join(sorted(mine))}）",
+            message_en=f"the project allocates nothing of {resource_id} (yours: {', '.join(sorted(mine))})",
+        )
+    demand = store.get("Demand", p["demand"]) or {}
+    total = sum(int(a["amount"]) for a in allocs)
+    if demand.get("quantity") is not None and total > int(demand["quantity"]):
+        raise Conflict(
+            f"需求 {p['demand']} 的数量已改为 {demand['quantity']}，少于项目分配的 {total}，请重新匹配",
+            message_en=f"demand {p['demand']} now needs {demand['quantity']}, less than the {total} allocated; "
+            "re-run the round",
+        )
+    b = Batch()
     cid = f"CL-{uuid.uuid4().hex[:16]}"
     b.node(
         "Claim",
@@ -211,9 +243,13 @@ def _direct_project(
         raise InvalidInput("数量应在 1 与需求数量之间", message_en="amount must be between 1 and the demand's quantity")
     if want > free:
         raise Conflict(f"资源剩余容量 {free}，不足 {want}", message_en=f"the resource has {free} left, {want} asked")
-    for p in store.find("Project", {"demand": demand["id"]}):
-        if p.get("status") in HOLDING[1:]:
-            raise Conflict("该需求已有共建项目", message_en="the demand already has a project under way")
+    held = demand_holders(store, demand["id"])
+    if held:
+        units = sorted({u for h in held for u in project_units(store, h["id"])})
+        raise Conflict(
+            f"该需求已有共建项目 {held[0]['id']}（单位 {'、'.join(units)}），不能再认领",
+            message_en=f"the demand is already held by project {held[0]['id']} (units {', '.join(units)})",
+        )
     pid = f"PRJ-{uuid.uuid4().hex[:12]}"
     b = Batch()
     b.node(

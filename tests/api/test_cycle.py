@@ -161,3 +161,66 @@ def test_cancel_round(loaded: TestClient, app_store: GraphStore) -> None:
     assert app_store.get("Round", rid)["status"] == "cancelled"
     assert app_store.find("Project", {"round": rid}) == []
     assert c.post(f"{V1}/rounds/{rid}/publish", headers=COORD).status_code == 409
+
+
+def test_a_unit_cannot_claim_another_units_project(published: tuple[TestClient, dict], app_store: GraphStore) -> None:
+    """Issue 15.3: claims are refused, never added; the proposed unit keeps its project and no
+    demand is ever allocated more than its quantity."""
+    from engine.taxonomy import fit
+
+    c, rnd = published
+    p = first_project(c, rnd["id"], lambda p: p["demand"] == "D2")
+    demand = app_store.get("Demand", "D2")
+    own = {a["unit"] for a in p["allocations"]}
+    other, res = next((app_store.unit_of(r["id"]), r["id"]) for r in app_store.find("Resource")
+                      if app_store.unit_of(r["id"]) not in own and fit(demand["category"], r["category"]) > 0)
+    r = c.post(f"{V1}/projects/{p['id']}/claim", json={"resource": res}, headers=auth("unit", other))
+    assert r.status_code == 409, r.text
+    assert sorted(own)[0] in r.json()["message"] and "cannot claim" in r.json()["message_en"]
+    # a direct claim of the demand the project holds is refused too
+    r = c.post(f"{V1}/demands/D2/claim", json={"resource": res}, headers=auth("unit", other))
+    assert r.status_code == 409 and p["id"] in r.json()["message"]
+    after = c.get(f"{V1}/projects/{p['id']}", headers=ADMIN).json()
+    assert after["allocations"] == p["allocations"] and after["status"] == "proposed"
+    # the proposed unit is not locked out
+    unit = sorted(own)[0]
+    r = c.post(f"{V1}/projects/{p['id']}/claim", headers=auth("unit", unit))
+    assert r.status_code == 200, r.text
+    assert sum(a["amount"] for a in r.json()["allocations"]) <= demand["quantity"]
+    # once its unit withdraws, the other unit may claim the demand directly, within its quantity
+    assert c.post(f"{V1}/projects/{p['id']}/withdraw", json={"reason": "人手不足"},
+                  headers=auth("unit", unit)).status_code == 200
+    r = c.post(f"{V1}/demands/D2/claim", json={"resource": res}, headers=auth("unit", other))
+    assert r.status_code == 201, r.text
+    held = [a for q in app_store.find("Project", {"demand": "D2"}) if q["status"] in ("claimed", "confirmed")
+            for a in app_store.find("Allocation", {"project": q["id"]})]
+    assert sum(a["amount"] for a in held) <= demand["quantity"]
+
+
+def test_list_items_keep_their_owner_through_the_api(published: tuple[TestClient, dict], app_store: GraphStore,
+                                                     tmp_path: Path) -> None:
+    """Issue 15.2 through the API: create, import and update refuse a change of owner, and a
+    resource a published proposal holds keeps its category."""
+    c, rnd = published
+    r = c.post(f"{V1}/resources", json={"id": "R1", "unit": "U4", "category": "repair", "capacity": 5},
+               headers=ADMIN)
+    assert r.status_code == 409 and "已属于单位 U1" in r.json()["message"]
+    from engine.lists import LISTS
+
+    spec = LISTS["resources"]
+    f = tmp_path / "资源清单.csv"
+    f.write_text(",".join(spec.column(k).header("zh") for k in ("id", "unit", "name", "category", "capacity"))
+                 + "\nR1,U4,医院义诊,医疗服务,30\n", encoding="utf-8")
+    r = upload(c, [f])
+    assert r.status_code == 422 and r.json()["report"]["applied"] is False, r.text
+    (e,) = r.json()["report"]["errors"]
+    assert (e["file"].endswith("资源清单.csv"), e["row"], e["column"], e["value"]) == (True, 2, "单位编号", "U4")
+    assert "已属于单位 U1" in e["reason_zh"] and "belongs to unit U1" in e["reason_en"]
+    assert app_store.unit_of("R1") == "U1"
+    p = first_project(c, rnd["id"], lambda p: bool(p["allocations"]))
+    held = p["allocations"][0]["resource"]
+    tag = c.get(f"{V1}/resources/{held}", headers=ADMIN).headers["ETag"]
+    r = c.patch(f"{V1}/resources/{held}", json={"category": "funds"}, headers={**ADMIN, "If-Match": tag})
+    assert r.status_code == 409 and p["id"] in r.json()["message"], r.text
+    r = c.patch(f"{V1}/resources/{held}", json={"capacity": 99}, headers={**ADMIN, "If-Match": tag})
+    assert r.status_code == 200 and r.json()["capacity"] == 99

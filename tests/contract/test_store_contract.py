@@ -3,14 +3,17 @@ Neo4j server (the ``store`` fixture), so the two cannot drift apart."""
 
 from __future__ import annotations
 
+import csv
 import math
 import threading
+from pathlib import Path
 
 import pytest
 
 from engine.errors import Conflict, NotFound, SchemaViolation, StaleVersion, StoreUnavailable
 from engine.geo import EARTH_RADIUS_M, travel_minutes
-from engine.store import Batch, GraphStore
+from engine.lists import LISTS, import_lists
+from engine.store import Batch, EmbeddedStore, GraphStore
 from engine.store.base import Node
 from graph_schema import SCHEMA_VERSION
 
@@ -495,3 +498,79 @@ def test_units_of_grid_are_units_only(store: GraphStore) -> None:
     b.rel("LOCATED_IN", "Demand", "D-b", "Grid", "G1b")
     store.write(b)
     assert ids(store.units_of("G1b")) == []
+
+
+# -- issue 15: an acknowledged import survives a restart; list items keep their owner ------------
+
+def _reopened(store: GraphStore, request: pytest.FixtureRequest, *, kill: bool) -> GraphStore:
+    """The same data through a new store object: the embedded folder reopened (after a kill,
+    without the closing checkpoint, when ``kill``), or a new Neo4j driver."""
+    if isinstance(store, EmbeddedStore):
+        d, limit = store._dir, store.compact_bytes
+        if kill:
+            store._journal.close()  # type: ignore[union-attr]
+            store._journal = None
+        store.close()
+        return EmbeddedStore(d, compact_bytes=limit)
+    from engine.store.neo4j_store import Neo4jStore
+
+    cfg = request.getfixturevalue("neo4j_settings")
+    return Neo4jStore.connect(cfg["uri"], cfg["user"], cfg["password"], database=cfg["database"])
+
+
+def _demand_csv(path: Path, n: int, community: str = "K1", first: int = 0) -> Path:
+    spec = LISTS["demands"]
+    keys = ("id", "community", "name", "category", "quantity")
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([spec.column(k).header("zh") for k in keys])
+        for i in range(first, first + n):
+            w.writerow([f"DM{i:06d}", community, f"老年人助餐服务第{i}项", "助老服务", 1 + i % 9])
+    return path
+
+
+def test_an_import_larger_than_the_compaction_threshold_survives_a_restart(
+    store: GraphStore, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    if isinstance(store, EmbeddedStore):  # the same folder, with a threshold the import crosses
+        d = store._dir
+        store.close()
+        store = EmbeddedStore(d, compact_bytes=16 * 1024)
+    store.write(world())
+    rep = import_lists(store, [_demand_csv(tmp_path / "需求清单.csv", 1500)])
+    assert rep.applied, rep.summary()
+    if isinstance(store, EmbeddedStore):
+        assert (d / "journal.jsonl").stat().st_size == 0  # compacted: the import is in the snapshot
+    again = _reopened(store, request, kill=True)
+    try:
+        assert again.count("Demand") == 1500 + 3
+        assert len(again.demands_of("K1")) == 1500 + 2
+        got = {p["id"]: p["quantity"] for p in again.find("Demand") if p["id"].startswith("DM")}
+        assert got == {f"DM{i:06d}": 1 + i % 9 for i in range(1500)}
+        assert again.get("Unit", "U300") is not None  # and what was there before
+    finally:
+        again.close()  # on Neo4j a second driver: the session's own stays open
+
+
+def test_an_import_never_moves_a_resource_or_demand_to_another_owner(store: GraphStore, tmp_path: Path) -> None:
+    store.write(world())
+    spec = LISTS["resources"]
+    path = tmp_path / "资源清单.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([spec.column(k).header("zh") for k in ("id", "unit", "name", "category", "capacity")])
+        w.writerow(["R-new", "U300", "新资源", "活动场地", 3])
+        w.writerow(["R-walk", "U900", "改名", "活动场地", 9])  # R-walk is U300's
+    demands = _demand_csv(tmp_path / "需求清单.csv", 1, community="K2")
+    demands.write_text(demands.read_text(encoding="utf-8-sig").replace("DM000000", "D-a"), encoding="utf-8-sig")
+    before = store.counts()
+    rep = import_lists(store, [path, demands])
+    assert not rep.applied and store.counts() == before
+    by_file = {(Path(e.file).name, e.row, e.column): e for e in rep.errors}
+    e = by_file[("资源清单.csv", 3, "单位编号")]
+    assert "已属于单位 U300" in e.reason_zh and "belongs to unit U300" in e.reason_en and e.value == "U900"
+    e = by_file[("需求清单.csv", 2, "社区编号")]
+    assert "已属于社区 K1" in e.reason_zh and "belongs to community K1" in e.reason_en
+    assert len(rep.errors) == 2
+    assert store.unit_of("R-walk") == "U300" and store.get("Resource", "R-walk")["capacity"] == 2
+    assert store.community_of("D-a") == "K1"
