@@ -472,3 +472,36 @@ def test_unit_party_org_without_id_gets_one(tmp_path: Path) -> None:
     assert import_lists(store, files).applied
     assert store.get("PartyOrg", "U7-P")["level"] == "branch"
     assert store.get("Unit", "U7")["lat"] == 30.6648  # the community's coordinates
+
+
+def test_a_reimport_never_moves_an_item_to_another_owner_grid_or_held_kind(tmp_path: Path, city) -> None:
+    """Issue 15.2: each breach is a row error naming file, row and column; nothing is applied."""
+    store, _ = city
+    b = Batch()  # a stored round's proposal holds R1 for D-1
+    b.node("Round", "RND", scope="S1", status="published")
+    b.node("Project", "P1", round="RND", demand="D-1", status="proposed")
+    b.node("Allocation", "P1-R1", project="P1", resource="R1", unit="U1", amount=16)
+    store.write(b)
+    before = store.counts()
+    data = {"areas": [dict(id="G3", name="秋浦二网格", level="网格", parent="C1", lat=30.6652, lon=117.4918)],
+            "resources": [dict(r) for r in RESOURCES], "demands": [dict(r) for r in DEMANDS]}
+    data["resources"][0]["category"] = "志愿服务"  # R1 is held: its kind stays
+    data["resources"][1]["unit"] = "U1"  # R2 is U2's
+    data["demands"][0]["grid"] = "G3"  # D-1 is in G1
+    data["demands"][1]["community"] = "C1"  # D-2 is C2's
+    d = tmp_path / "moves"
+    d.mkdir()
+    files = [write_csv(d / LISTS[k].file_name("zh", "csv"), *rows_of(k, data=data)) for k in data]
+    rep = import_lists(store, files)
+    assert not rep.applied and store.counts() == before
+    got = {(Path(e.file).name, e.row, e.column) for e in rep.errors}
+    assert got == {("资源清单.csv", 2, "资源类别"), ("资源清单.csv", 3, "单位编号"),
+                   ("需求清单.csv", 2, "网格编号"), ("需求清单.csv", 3, "社区编号")}, rep.summary()
+    by = {(Path(e.file).name, e.row): e for e in rep.errors}
+    assert "P1" in by[("资源清单.csv", 2)].reason_zh and "held by project" in by[("资源清单.csv", 2)].reason_en
+    assert "已属于单位 U2" in by[("资源清单.csv", 3)].reason_zh
+    assert "已属于社区 C2" in by[("需求清单.csv", 3)].reason_zh and "delete it" in by[("需求清单.csv", 3)].reason_en
+    assert store.unit_of("R2") == "U2" and store.community_of("D-2") == "C2"
+    # the same lists with the owners, grid and kind as stored are applied
+    rep = import_lists(store, [write_city(tmp_path / "same")[k] for k in ("resources", "demands")])
+    assert rep.applied, rep.summary()

@@ -102,6 +102,7 @@ def change_problems(
     owner_now: str | None,
     owner: str | None,
     category: str | None = None,
+    grid: str | None = None,
 ) -> list[ItemProblem]:
     """Every ownership rule a change of a stored item would break (empty when it may go)."""
     o = _own(label)
@@ -114,6 +115,15 @@ def change_problems(
             f"{o.en} {item_id} belongs to {o.owner_en} {owner_now}, not {owner}: a list item never changes "
             f"its {o.owner_en}; to transfer it, delete it and register it under a new id",
             owner,
+        ))
+    if grid is not None and stored.get("grid") not in (None, grid):
+        # an upsert adds a LOCATED_IN and never removes the old one: the demand would sit in two grids
+        problems.append(ItemProblem(
+            "grid",
+            f"{o.zh} {item_id} 位于网格 {stored.get('grid')}，不能改为 {grid}；如需调整，请删除后以新编号登记",
+            f"{o.en} {item_id} is in grid {stored.get('grid')}, not {grid}; to move it, delete it and register "
+            "it under a new id",
+            grid,
         ))
     if category is not None and stored.get("category") not in (None, category):
         held = holding_projects(store, label, item_id)
@@ -238,14 +248,15 @@ def delete(store: GraphStore, actor: Actor, label: str, item_id: str, *, version
 
 
 def item_problems_for_import(
-    store: GraphStore, label: str, rows: list[tuple[str, str, str | None, Props]]
+    store: GraphStore, label: str, rows: list[tuple[str, str | None, str | None, str | None, Props]]
 ) -> dict[str, list[ItemProblem]]:
     """``change_problems`` for the rows of an import that name stored items: (id, owner,
-    category, stored props) each; by id, only the ids with problems."""
+    category, grid, stored props) each; by id, only the ids with problems."""
     owners = owners_of(store, label, [r[0] for r in rows])
     out: dict[str, list[ItemProblem]] = {}
-    for iid, owner, category, stored in rows:
-        probs = change_problems(store, label, iid, stored, owner_now=owners.get(iid), owner=owner, category=category)
+    for iid, owner, category, grid, stored in rows:
+        probs = change_problems(store, label, iid, stored, owner_now=owners.get(iid), owner=owner, category=category,
+                                grid=grid)
         if probs:
             out[iid] = probs
     return out

@@ -642,7 +642,7 @@ class _Validator:
                 stored = self.stored(label, rec.id) if rec.id else None
                 if stored is None:
                     continue
-                rows.append((rec.id, rec.values.get(key), rec.values.get("category"), stored))
+                rows.append((rec.id, rec.values.get(key), rec.values.get("category"), rec.values.get("grid"), stored))
                 recs[rec.id] = rec
             for iid, problems in items.item_problems_for_import(self.store, label, rows).items():  # type: ignore[arg-type]
                 for pr in problems:
