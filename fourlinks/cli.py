@@ -247,6 +247,8 @@ def recover_journal_cmd(
     d = data_dir or Settings.load().data_dir
     try:
         report = recover_journal(d)
+    except FourlinksError as e:
+        _fail(e, lang)
     except OSError as e:
         err.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from e

@@ -265,8 +265,13 @@ def test_a_damaged_middle_line_refuses_to_open_and_names_the_recovery(tmp_path: 
     assert "第 2 行" in exc.value.message and "fourlinks recover-journal" in exc.value.message
     assert "line 2" in exc.value.message_en and "2 acknowledged lines after it" in exc.value.message_en
     assert (tmp_path / JOURNAL).read_bytes() == b"".join(lines)  # refused: nothing changed
-    EmbeddedStore(tmp_path / "other").close()  # the lock of the refused folder was released
-    rep = recover_journal(tmp_path)
+    held = EmbeddedStore(tmp_path / "other")
+    try:
+        with pytest.raises(StoreUnavailable, match="正被另一个进程使用"):
+            recover_journal(tmp_path / "other")  # never under an open store
+    finally:
+        held.close()
+    rep = recover_journal(tmp_path)  # the lock of the refused folder was released
     assert (rep.kept, rep.bad_line, rep.lines_after) == (1, 2, 2)
     assert rep.set_aside is not None and rep.set_aside.read_bytes() == b"".join(lines)
     t = EmbeddedStore(tmp_path)

@@ -99,10 +99,10 @@ def parse_journal_line(line: bytes) -> dict[str, Any] | None:
 
 @dataclass(frozen=True)
 class JournalScan:
-    """What reading a journal found: the good entries, the byte length of the good prefix,
-    and the first damaged line (1-based; 0 when none) and whether it is a torn last line."""
+    """What reading a journal found: how many good entries, the byte length of the good
+    prefix, the first damaged line (1-based; 0 when none) and whether it is a torn last line."""
 
-    entries: list[dict[str, Any]]
+    entries: int
     good_bytes: int
     bad_line: int = 0
     bad_offset: int = 0
@@ -110,20 +110,22 @@ class JournalScan:
     lines_after: int = 0
 
 
-def scan_journal(path: Path) -> JournalScan:
-    """Read a journal up to its first damaged line."""
-    entries: list[dict[str, Any]] = []
-    good = 0
+def scan_journal(path: Path, replay: Callable[[dict[str, Any]], None] | None = None) -> JournalScan:
+    """Read a journal up to its first damaged line, handing each good entry to ``replay`` as
+    it goes (one entry in memory at a time)."""
+    good = count = 0
     with open(path, "rb") as f:
         for n, line in enumerate(f, 1):
             entry = parse_journal_line(line)
             if entry is None:
                 rest = sum(1 for _ in f)
                 torn = rest == 0 and not line.endswith(b"\n")
-                return JournalScan(entries, good, n, good, torn, rest)
-            entries.append(entry)
+                return JournalScan(count, good, n, good, torn, rest)
+            if replay is not None:
+                replay(entry)
+            count += 1
             good += len(line)
-    return JournalScan(entries, good)
+    return JournalScan(count, good)
 
 
 @dataclass(frozen=True)
@@ -152,9 +154,24 @@ def recover_journal(data_dir: Path | str) -> RecoveryReport:
     jpath = d / JOURNAL
     if not jpath.exists():
         return RecoveryReport(0, None, 0, 0)
+    lockfd = _open_private(d / LOCKFILE, os.O_RDWR)
+    try:
+        try:
+            fcntl.flock(lockfd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            raise StoreUnavailable(
+                f"数据目录正被另一个进程使用，请先停止服务: {d}",
+                message_en=f"the data folder is in use by another process; stop it first: {d}",
+            ) from e
+        return _cut_journal(d, jpath)
+    finally:
+        os.close(lockfd)  # closing releases the lock
+
+
+def _cut_journal(d: Path, jpath: Path) -> RecoveryReport:
     scan = scan_journal(jpath)
     if not scan.bad_line:
-        return RecoveryReport(len(scan.entries), None, 0, 0)
+        return RecoveryReport(scan.entries, None, 0, 0)
     n = 1
     while (d / f"{JOURNAL}.damaged-{n}").exists():
         n += 1
@@ -168,7 +185,7 @@ def recover_journal(data_dir: Path | str) -> RecoveryReport:
         out.flush()
         os.fsync(out.fileno())
     _fsync_dir(d)
-    return RecoveryReport(len(scan.entries), aside, scan.bad_line, scan.lines_after)
+    return RecoveryReport(scan.entries, aside, scan.bad_line, scan.lines_after)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -237,7 +254,7 @@ class EmbeddedStore:
                 self._g.add_edge(src, dst, key=typ, props=props)
         jpath = d / JOURNAL
         if jpath.exists():
-            scan = scan_journal(jpath)
+            scan = scan_journal(jpath, self._replay)
             if scan.bad_line and not scan.torn:
                 cmd = RECOVER_COMMAND.format(dir=d)
                 raise StoreUnavailable(
@@ -249,8 +266,6 @@ class EmbeddedStore:
                     f"nothing is dropped silently. To recover (keep the writes before the damaged line, the "
                     f"original is kept aside): {cmd}",
                 )
-            for entry in scan.entries:
-                self._replay(entry)
             if scan.torn:
                 log.warning("journal %s: dropped a torn last line (line %d, never acknowledged)", jpath,
                             scan.bad_line)
