@@ -19,7 +19,8 @@ state file of ``scripts/neo4j_server.py`` (its database is CLEARED); the JVM is 
 process, its RSS is shown beside when its pid is known.
 
 Prints one line per store: rows, CSV MB, import seconds, rows/s, reopen seconds, rows found
-after the reopen, Python peak RSS, and the JVM's RSS.
+after the reopen, Python peak RSS and CPU seconds (user + sys: what the work cost, whatever
+else the machine runs), and the JVM's RSS.
 """
 
 from __future__ import annotations
@@ -120,7 +121,9 @@ def child(kind: str, csv_path: Path, rows: int) -> dict[str, Any]:
     out["found"] = store.count("Demand")
     out["reopen_s"] = round(time.perf_counter() - t1, 1)
     store.close()
-    out["py_peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    out["py_peak_mb"] = round(ru.ru_maxrss / 1024.0)
+    out["py_cpu_s"] = round(ru.ru_utime + ru.ru_stime, 1)  # the import and the reopen, on a loaded machine
     if tmp is not None:
         import shutil
 
@@ -150,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         path = write_csv(Path(tmp) / "需求清单.csv", args.rows)
         if not args.json:
             print(f"{'store':<9} {'rows':>8} {'csv MB':>7} {'import s':>9} {'rows/s':>8} {'reopen s':>9} "
-                  f"{'found':>8} {'py peak MB':>10}  jvm", flush=True)
+                  f"{'found':>8} {'py peak MB':>10} {'py cpu s':>8}  jvm", flush=True)
         for kind in args.stores:
             cmd = [sys.executable, __file__, "--rows", str(args.rows), "--child", kind, str(path)]
             proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
@@ -165,8 +168,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{kind:<9} {r['error']}")
                 continue
             rate = r["rows"] / r["import_s"] if r["import_s"] else float("nan")
+            jvm = jvm_mb(r.get("pid")) if kind == "neo4j" else "—"
             print(f"{kind:<9} {r['rows']:>8} {r['csv_mb']:>7} {r['import_s']:>9} {rate:>8.0f} {r['reopen_s']:>9} "
-                  f"{r['found']:>8} {r['py_peak_mb']:>10}  {jvm_mb(r.get('pid')) if kind == 'neo4j' else '—'}"
+                  f"{r['found']:>8} {r['py_peak_mb']:>10} {r['py_cpu_s']:>8}  {jvm}"
                   + ("" if r["applied"] else f"  NOT APPLIED: {r.get('errors')}"), flush=True)
     if args.json:
         print(json.dumps(results, indent=2))

@@ -144,26 +144,27 @@ def _refuse(problems: list[ItemProblem]) -> None:
         raise Conflict("；".join(p.zh for p in problems), message_en="; ".join(p.en for p in problems))
 
 
-def stamped(props: Props, stored: Props | None) -> Props:
+def stamped(props: Props, stored: Props | None, at: str | None = None) -> Props:
     """``props`` with the bookkeeping of a write: a new item starts at version 1; a change to
-    a stored one bumps its version and ``updated_at`` (an unchanged re-import changes nothing)."""
+    a stored one bumps its version and ``updated_at`` (an unchanged re-import changes nothing).
+    ``at`` is the write's time (one for a whole import), else now."""
     out = dict(props)
     if stored is None:
         out.setdefault("version", 1)
-        out.setdefault("updated_at", now())
+        out.setdefault("updated_at", at or now())
         return out
     if any(stored.get(k) != v for k, v in props.items()):
         out["version"] = int(stored.get("version") or 0) + 1
-        out["updated_at"] = now()
+        out["updated_at"] = at or now()
     return out
 
 
 def put(batch: Batch, label: str, item_id: str, props: Props, *, owner: str, grid: str | None = None,
-        stored: Props | None = None) -> None:
+        stored: Props | None = None, at: str | None = None) -> None:
     """Add one item's upsert to ``batch``: the node (stamped), its owner's relationship and,
     for a demand, its grid. The caller has checked ``change_problems``."""
     o = _own(label)
-    p = stamped(props, stored)
+    p = stamped(props, stored, at)
     if label == "Demand" and stored is None:
         p.setdefault("status", "open")
     batch.node(label, item_id, **p)

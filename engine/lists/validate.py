@@ -22,6 +22,7 @@ from typing import Any
 
 from graph_schema import SCHEMA
 
+from ..audit import now
 from ..errors import InvalidInput
 from ..geo import in_china
 from ..store.base import Batch, GraphStore, validate_batch
@@ -666,6 +667,7 @@ class _Validator:
 
     def build(self) -> Batch:
         b = Batch()
+        at = now()  # one time for the whole import
         for rec in self.records["areas"]:
             v = rec.values
             label = AREA_LABELS[v["level"]]
@@ -717,7 +719,7 @@ class _Validator:
                 elif xy:
                     p["lat"], p["lon"] = xy
             old = self.counted("Resource", rec.id, "resources")  # type: ignore[arg-type]
-            items.put(b, "Resource", rec.id, p, owner=v["unit"], stored=old)  # type: ignore[arg-type]
+            items.put(b, "Resource", rec.id, p, owner=v["unit"], stored=old, at=at)  # type: ignore[arg-type]
         for rec in self.records["demands"]:
             v = rec.values
             p = self.props(rec)
@@ -733,7 +735,7 @@ class _Validator:
                     p["lat"], p["lon"] = xy
             old = self.counted("Demand", rec.id, "demands")  # type: ignore[arg-type]
             items.put(b, "Demand", rec.id, p, owner=v["community"], grid=v.get("grid"),  # type: ignore[arg-type]
-                      stored=old)
+                      stored=old, at=at)
         return b
 
     def run(self, files: FileSpec) -> ImportResult:
