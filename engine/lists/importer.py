@@ -3,6 +3,13 @@
 Every file is read and checked first (``validate_lists``); only when no record is bad is the
 whole import written in one ``store.write`` (atomic in both stores), together with one audit
 event. Bad data never raises: the report says ``applied=False`` and lists every bad record.
+
+One exception to the single transaction: an import larger than the store's ``atomic_rows``
+(Neo4j caps a transaction's memory) is written by ``store.bulk_load`` in transactions of the
+store's batch size, and its audit event last, so the event exists only when every row does.
+It is still checked whole before anything is written; only a store failure in the middle can
+leave part of it, and the report then says so: importing the same files again completes it
+(every row is an upsert).
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from typing import Any
 
 from ..audit import event
 from ..errors import FourlinksError, ImportRejected
-from ..store.base import GraphStore
+from ..store.base import Batch, GraphStore
 from .headers import LISTS, ORDER
 from .validate import FileSpec, RowError, validate_lists
 
@@ -35,6 +42,7 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
     event: str | None = None
+    chunked: bool = False  # written by bulk_load in several transactions (larger than the store's atomic_rows)
 
     @property
     def ok(self) -> bool:
@@ -54,6 +62,7 @@ class ImportReport:
             "errors": [e.to_dict(self.lang) for e in self.errors],
             "warnings": [w.to_dict(self.lang) for w in self.warnings],
             "event": self.event,
+            "chunked": self.chunked,
         }
 
     def summary(self, lang: str | None = None) -> str:
@@ -104,7 +113,8 @@ def import_lists(
     """Validate ``paths`` (``{kind: path}``, a list of paths, one path or a folder) against the
     store and, when every record is good and ``dry_run`` is false, write them all in one batch.
 
-    Never applies part of an import. Returns the report; with ``raise_on_error`` a rejected
+    Never applies part of a rejected import (see the module docstring for one larger than the
+    store's ``atomic_rows``). Returns the report; with ``raise_on_error`` a rejected
     import raises ``ImportRejected`` carrying it instead."""
     res = validate_lists(paths, store, lang, year=year)
     rep = ImportReport(
@@ -113,17 +123,32 @@ def import_lists(
     )
     if res.ok and not dry_run and len(res.batch):
         batch = res.batch
+        limit = getattr(store, "atomic_rows", None)
+        rep.chunked = limit is not None and len(batch) > limit
+        audit_batch = batch if not rep.chunked else Batch()
         if audit:
             rep.event = event(
-                batch, actor, "lists.import", [], why="清单导入", id=f"evt-import-{uuid.uuid4().hex[:16]}",
+                audit_batch, actor, "lists.import", [], why="清单导入", id=f"evt-import-{uuid.uuid4().hex[:16]}",
                 data={"files": [[k, Path(p).name] for k, p in res.files], "counts": res.counts,
-                      "created": res.created, "updated": res.updated},
+                      "created": res.created, "updated": res.updated, "chunked": rep.chunked},
             )
         try:
-            store.write(batch)
+            if rep.chunked:
+                store.bulk_load(batch)
+                if audit:
+                    store.write(audit_batch)
+            else:
+                store.write(batch)
         except FourlinksError as e:
-            rep.errors.append(RowError("", 0, "", f"写入失败，未导入任何数据：{e.message}",
-                                       f"write failed, nothing was imported: {e.message_en}"))
+            if rep.chunked:
+                rep.errors.append(RowError(
+                    "", 0, "", f"写入中断，可能已写入部分数据：{e.message}；"
+                    "请重新导入同一批文件以补全（重复导入不会重复创建）",
+                    f"the write stopped part-way and may have written some rows: {e.message_en}; import the same "
+                    "files again to complete it (rows are upserts, nothing is created twice)"))
+            else:
+                rep.errors.append(RowError("", 0, "", f"写入失败，未导入任何数据：{e.message}",
+                                           f"write failed, nothing was imported: {e.message_en}"))
             rep.event = None
         else:
             rep.applied = True

@@ -203,6 +203,8 @@ class EmbeddedStore:
     is the journal size past which a write is followed by a checkpoint (small in tests)."""
 
     kind = "embedded"
+    atomic_rows: int | None = None
+    """No limit: any batch is one journal line, applied whole or not at all."""
 
     def __init__(self, data_dir: Path | str | None = None, *, compact_bytes: int = COMPACT_BYTES) -> None:
         self.compact_bytes = compact_bytes

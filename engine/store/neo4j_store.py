@@ -52,6 +52,9 @@ def _translated() -> Iterator[None]:
         raise StoreUnavailable(f"Neo4j 不可用: {e}", message_en=f"Neo4j unavailable: {e}") from e
     except ConstraintError as e:
         raise SchemaViolation(f"写入违反图约束: {e}", message_en=f"write breaks a graph constraint: {e}") from e
+    except TransientError as e:  # still failing after the driver's retries (e.g. the transaction memory pool)
+        raise StoreUnavailable(f"Neo4j 暂时无法完成此操作: {e.message}",
+                               message_en=f"Neo4j could not complete the operation: {e.message}") from e
 
 
 def _retry(fn: Callable[[], Any], attempts: int = 6, first_wait: float = 0.2) -> Any:
@@ -112,6 +115,10 @@ class Neo4jStore:
     I/O; ``connect`` builds one."""
 
     kind = "neo4j"
+    atomic_rows: int | None = 100_000
+    """The most rows (nodes + relationships) one ``write`` is sure to fit in one transaction:
+    Neo4j caps a transaction's memory (70 % of a 1 GiB heap: a 250,000-row demand list, 500,000
+    rows, overflows it). A larger import goes through ``bulk_load`` (engine.lists.importer)."""
 
     def __init__(
         self, driver: neo4j.Driver, database: str = "neo4j", batch_size: int = 10_000, workers: int = 2

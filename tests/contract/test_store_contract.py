@@ -574,3 +574,19 @@ def test_an_import_never_moves_a_resource_or_demand_to_another_owner(store: Grap
     assert len(rep.errors) == 2
     assert store.unit_of("R-walk") == "U300" and store.get("Resource", "R-walk")["capacity"] == 2
     assert store.community_of("D-a") == "K1"
+
+
+def test_an_import_larger_than_one_transaction_is_loaded_in_chunks(
+    store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the store's ``atomic_rows`` (a Neo4j transaction's memory cap) an import goes
+    through ``bulk_load``; every row and the one audit event arrive."""
+    monkeypatch.setattr(store, "atomic_rows", 500)
+    store.write(world())
+    rep = import_lists(store, [_demand_csv(tmp_path / "需求清单.csv", 400)])
+    assert rep.applied and rep.chunked, rep.summary()
+    assert store.count("Demand") == 400 + 3
+    (ev,) = store.find("Event", {"action": "lists.import"})
+    assert ev["id"] == rep.event
+    small = import_lists(store, [_demand_csv(tmp_path / "需求清单.csv", 100, first=1000)])
+    assert small.applied and not small.chunked
