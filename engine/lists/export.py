@@ -388,6 +388,9 @@ def render_docs() -> str:
         "- A unit row with party organisation details but no 党组织编号 gets the id `<unit id>-P`.",
         "- New demands get status open (待匹配). Updating a resource or demand bumps its `version`.",
         "- Import only adds or updates: relationships of a re-imported record are added, never removed.",
+        "- A resource keeps its unit and a demand its community (and its grid) for life: a row naming another",
+        "  one is an error (to transfer an item, delete it and register it under a new id). A resource's or",
+        "  demand's category cannot change while a project (a published proposal or one under way) holds it.",
         "",
     ]
     for kind in ORDER:
