@@ -1,0 +1,213 @@
+"""Hostile imports (issue 16): peak memory and CPU seconds of the server for each hostile
+upload, and the limit that stopped it.
+
+Each case starts a fresh ``fourlinks serve`` (embedded store, empty) on a free loopback port,
+reads its idle resident size, sends one ``POST /api/v1/imports?dry_run=true`` and reads the
+server's peak resident size (``VmHWM``) and CPU seconds (user + system, from /proc) after the
+answer. The hostile files are written to a temporary folder first (the bomb is compressed
+from a stream, never held whole) and streamed by httpx from disk.
+
+    python bench/bench_hostile_import.py            # every case
+    python bench/bench_hostile_import.py --cases bomb dimension
+
+Cases: ``csv48`` a 48 MB demand CSV (about 400,000 rows); ``files40`` 40 files × 10 MB in one
+request; ``files40small`` 40 files × 2.4 MB (under the request size: the row limit across
+files); ``bomb`` a 1 MB xlsx whose shared strings expand to 1 GiB; ``dimension`` a 4.7 KB xlsx
+holding a cell at XFD1048576; ``lying`` an xlsx that declares A1:E2 but holds a cell at row
+1,048,576; ``city4`` for reference, the accepted lists of a city ×4 (121,000 rows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from bench_api import SECRET, V1, Server, hdr  # noqa: E402
+from openpyxl import Workbook  # noqa: E402
+
+from engine.lists import LISTS  # noqa: E402
+
+DEMAND_ROW = ("D{i},C1,G1,老年人健康义诊,健康义诊,16,4,120,否,是,2,3-5,老年人,2026,敲门行动,待匹配,30.66,117.49,"
+              "重点关注独居老人\n")
+CASES = ("csv48", "files40", "files40small", "bomb", "dimension", "lying", "city4")
+
+
+def _proc(pid: int) -> dict[str, float]:
+    status = Path(f"/proc/{pid}/status").read_text()
+    kb = {line.split(":")[0]: int(line.split()[1]) for line in status.splitlines() if line.startswith("Vm")}
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return {"rss": kb["VmRSS"] * 1024, "hwm": kb["VmHWM"] * 1024, "cpu": (int(fields[11]) + int(fields[12])) / tick}
+
+
+def demand_csv(path: Path, size: int) -> Path:
+    head = ",".join(LISTS["demands"].headers("zh")) + "\n"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(head)
+        written, i = len(head.encode()), 0
+        while written < size:
+            line = DEMAND_ROW.format(i=i)
+            f.write(line)
+            written += len(line.encode())
+            i += 1
+    return path
+
+
+def bomb_xlsx(path: Path, expanded: int) -> Path:
+    wb = Workbook()
+    wb.active.append(LISTS["demands"].headers("zh"))
+    tmp = path.with_suffix(".base.xlsx")
+    wb.save(tmp)
+    chunk = ("<si><t>" + "四" * 1000 + "</t></si>").encode() * 256
+    with zipfile.ZipFile(tmp) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for info in src.infolist():
+            if info.filename != "xl/sharedStrings.xml":
+                dst.writestr(info, src.read(info.filename))
+        with dst.open("xl/sharedStrings.xml", "w", force_zip64=True) as f:
+            f.write(b'<?xml version="1.0" encoding="UTF-8"?>'
+                    b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+            done = 0
+            while done < expanded:
+                f.write(chunk)
+                done += len(chunk)
+            f.write(b"</sst>")
+    tmp.unlink()
+    return path
+
+
+def dimension_xlsx(path: Path) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(LISTS["demands"].headers("zh"))
+    ws["XFD1048576"] = "x"
+    wb.save(path)
+    return path
+
+
+def lying_xlsx(path: Path) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(LISTS["demands"].headers("zh"))
+    ws.cell(row=1_048_576, column=1, value="x")
+    tmp = path.with_suffix(".base.xlsx")
+    wb.save(tmp)
+    with zipfile.ZipFile(tmp) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'ref="A1:S1048576"', b'ref="A1:E2"')
+            dst.writestr(info, data)
+    tmp.unlink()
+    return path
+
+
+def build(case: str, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    if case == "csv48":
+        return [demand_csv(folder / "需求清单.csv", 48 * 1024 * 1024)]
+    if case in ("files40", "files40small"):
+        size = 10 * 1024 * 1024 if case == "files40" else 2_400_000
+        one = demand_csv(folder / "0_需求清单.csv", size)
+        out = [one]
+        for i in range(1, 40):
+            p = folder / f"{i}_需求清单.csv"
+            shutil.copyfile(one, p)
+            out.append(p)
+        return out
+    if case == "bomb":
+        return [bomb_xlsx(folder / "需求清单.xlsx", 1024 * 1024 * 1024)]
+    if case == "dimension":
+        return [dimension_xlsx(folder / "需求清单.xlsx")]
+    if case == "lying":
+        return [lying_xlsx(folder / "需求清单.xlsx")]
+    if case == "city4":
+        subprocess.run([sys.executable, "-m", "fourlinks", "synth", "--scale", "4", "--out", str(folder)],
+                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        return sorted(folder.glob("*.csv"))
+    raise ValueError(case)
+
+
+def run_case(case: str, work: Path) -> dict[str, Any]:
+    files = build(case, work / case)
+    sent = sum(p.stat().st_size for p in files)
+    env = {**os.environ, "FOURLINKS_STORE": "embedded", "FOURLINKS_DATA_DIR": str(work / f"data-{case}"),
+           "FOURLINKS_TOKEN_SECRET": SECRET}
+    server = Server(env)
+    try:
+        server.wait_ready()
+        time.sleep(0.5)
+        idle = _proc(server.proc.pid)
+        handles = [open(p, "rb") for p in files]  # noqa: SIM115 (closed below)
+        t0 = time.monotonic()
+        try:
+            with httpx.Client(base_url=server.url, timeout=900, trust_env=False) as c:
+                r = c.post(f"{V1}/imports", params={"dry_run": "true"}, headers=hdr("admin", None, "bench"),
+                           files=[("files", (p.name, h, "application/octet-stream")) for p, h in
+                                  zip(files, handles, strict=True)])
+        except httpx.HTTPError as e:  # the server may close the connection after a 413 mid-upload
+            r = None
+            err = repr(e)
+        finally:
+            for h in handles:
+                h.close()
+        wall = time.monotonic() - t0
+        time.sleep(0.2)
+        after = _proc(server.proc.pid)
+    finally:
+        server.stop()
+    body: dict[str, Any] = {}
+    if r is not None:
+        try:
+            body = r.json()
+        except ValueError:
+            body = {"text": r.text[:200]}
+    return {
+        "case": case, "files": len(files), "sent_mb": round(sent / 1024 / 1024, 1),
+        "status": r.status_code if r is not None else err,
+        "error": body.get("error"), "message": body.get("message", "")[:140],
+        "idle_rss_mb": round(idle["rss"] / 1024 / 1024), "peak_rss_mb": round(after["hwm"] / 1024 / 1024),
+        "over_idle_mb": round((after["hwm"] - idle["rss"]) / 1024 / 1024),
+        "cpu_s": round(after["cpu"] - idle["cpu"], 2), "wall_s": round(wall, 2),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES))
+    ap.add_argument("--keep", help="folder for the hostile files (default: a temporary one, removed)")
+    args = ap.parse_args()
+    load = os.getloadavg()
+    print(f"# {datetime.now(UTC).date()} {platform.node()} cpus={os.cpu_count()} "
+          f"load={load[0]:.2f},{load[1]:.2f},{load[2]:.2f}")
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="fourlinks-hostile-"))
+    try:
+        for case in args.cases:
+            print(json.dumps(run_case(case, work), ensure_ascii=False), flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    load = os.getloadavg()
+    print(f"# load after: {load[0]:.2f},{load[1]:.2f},{load[2]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
