@@ -135,7 +135,8 @@ def test_a_declared_content_length_past_the_limit_is_refused_unread(client: Test
     r = client.post(f"{V1}/imports", content=b"x", params={"dry_run": "true"},
                     headers={**ADMIN, "Content-Type": "multipart/form-data; boundary=x",
                              "Content-Length": str(MAX_REQUEST_BYTES + 1)})
-    assert r.status_code == 413
+    body = _is_413_in_chinese(r)
+    assert body["error"] == "too_large" and "上限" in body["message"]
 
 
 # --- the reading limits, through the engine with small limits ----------------------------------
