@@ -242,3 +242,17 @@ def test_the_cli_prints_unknown_columns_in_the_error_colour(tmp_path: Path, monk
     assert red and all("\x1b[31m" in line or "\x1b[1;31m" in line for line in red), out
     r = CliRunner().invoke(cli.app, ["import", "--dry-run", "--strict", str(path)])
     assert r.exit_code == 1
+
+
+def test_an_amount_header_unit_must_be_the_measure_of_each_row(tmp_path: Path) -> None:
+    """可提供数量（件） over 医疗服务, which is counted in hours: 40 items is not 40 hours."""
+    areas, units = _areas(tmp_path), write_csv(tmp_path / "共建单位清单.csv", *rows_of("units"))
+    heads, rows = rows_of("resources")
+    path = write_csv(tmp_path / "资源清单.csv", ["可提供数量（件）" if h == "可提供数量" else h for h in heads], rows)
+    rep = import_lists(EmbeddedStore(None), [areas, units, path])
+    bad = [(e.row, e.column, e.value) for e in rep.errors]
+    assert bad == [(2, "可提供数量（件）", "40"), (3, "可提供数量（件）", "60")] and not rep.applied
+    assert "按小时计量" in rep.errors[0].reason_zh
+    path.write_text(path.read_text(encoding="utf-8-sig").replace("可提供数量（件）", "可提供数量（小时）"),
+                    encoding="utf-8")
+    assert import_lists(EmbeddedStore(None), [areas, units, path]).applied

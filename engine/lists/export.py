@@ -404,7 +404,8 @@ def render_docs() -> str:
         "  underscores, hyphens and a leading `*` ignored. Bracketed parts of either width — `（件）` `(件)` `【件】`",
         "  `[件]`, also `/件` and `（单位：件）` — are split off: a unit must be one of the column's units (next",
         "  column; `服务半径（小时）` is refused, the column is in minutes); anything else (`（必填）`, `(WGS84)`)",
-        "  is a note and ignored.",
+        "  is a note and ignored. An amount stated in a unit (`可提供数量（件）`) must be the measure of each row's",
+        "  category (医疗服务 counts 小时): a row of another measure is refused.",
         "- A column that is not recognised is not imported: it is a warning in the report (`warnings`; the CLI",
         "  prints it in red). `fourlinks import --strict` (API: `strict=true`) rejects the file instead.",
         f"- Limits of one import (`engine.lists.io.ReadLimits`): {L.max_file_bytes // MB} MB a file, "

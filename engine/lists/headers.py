@@ -334,8 +334,31 @@ def norm_unit(u: str) -> str:
 
 
 # Units a header may state; a bracketed part naming one of these must be the column's unit.
-MEASURE_UNITS = ("小时", "场次", "千元", "件", "个", "时", "h", "场", "次", "位", "人次", "课时")
+MEASURE_UNITS = ("小时", "场次", "千元", "件", "个", "时", "h", "场", "次", "位", "课时")
 """Amounts of resources and demands are in their kind's measure (小时/场次/千元/件/个)."""
+MEASURE_OF_UNIT = {
+    **dict.fromkeys(("小时", "时", "h", "课时"), "hours"), **dict.fromkeys(("场次", "场", "次"), "sessions"),
+    "千元": "kyuan", "件": "items", **dict.fromkeys(("个", "位"), "places"),
+}
+MEASURE_ZH = {k.measure: k.measure_zh for k in RESOURCE_KINDS.values()}
+
+
+def measure_problem(kind: str, category: str, unit: str) -> tuple[str, str] | None:
+    """When a header states the unit of an amount column (``可提供数量（件）``), each row's
+    category must be measured in it: 医疗服务 counts hours, so 40 of it is not 40 items."""
+    if kind == "resources":
+        rk = RESOURCE_KINDS.get(category)
+        measure, label = (rk.measure, rk.zh) if rk else (None, category)
+    else:
+        dc = DEMAND_CATEGORIES.get(category)
+        measure, label = (dc.measure, dc.zh) if dc else (None, category)
+    stated = MEASURE_OF_UNIT.get(norm_unit(unit))
+    if measure is None or stated is None or stated == measure:
+        return None
+    zh = MEASURE_ZH.get(measure, measure)
+    return (f"列名写明单位“{unit}”，但本行类别“{label}”按{zh}计量，请换算为{zh}或改正列名",
+            f"the header states the unit {unit!r}, but {label} is measured in {zh} ({measure}); "
+            "convert the amount or correct the header")
 KNOWN_UNITS = frozenset(norm_unit(u) for u in (
     *MEASURE_UNITS, "分钟", "分", "min", "秒", "天", "日", "周", "月", "年", "岁", "元", "万元", "百元", "亿元",
     "元/年", "万元/年", "人", "名", "户", "家", "栋", "幢", "座", "项", "吨", "公斤", "千克", "kg", "斤", "米", "m",

@@ -30,10 +30,12 @@ from .headers import (
     FALSE_WORDS,
     KINDS_OF_LEVEL,
     LISTS,
+    MEASURE_UNITS,
     ORDER,
     PARENT_LEVEL,
     TRUE_WORDS,
     Column,
+    measure_problem,
     spec_for,
 )
 from .io import ReadBudget, ReadLimits, Table, cell_text, detect_kind, read_table
@@ -386,10 +388,13 @@ class _Validator:
     def table(self, kind: str, table: Table) -> None:
         spec = spec_for(kind)
         cols: dict[str, str] = {}  # key -> header as written
+        measured: dict[str, str] = {}  # amount column -> the unit its header states
         hrow = table.header_row
         for h in table.headers:
             m = spec.match(h)
             key = m.key
+            if key is not None and m.unit and m.unit_ok and spec.column(key).units == MEASURE_UNITS:
+                measured[key] = m.unit
             if key is None:
                 if h.strip():
                     zh, en = "未识别的列，此列数据不会导入", "unknown column: its data is not imported"
@@ -442,6 +447,10 @@ class _Validator:
                     continue
                 if parsed is not None:
                     rec.values[c.key] = parsed
+            for key, unit in measured.items():
+                problem = measure_problem(kind, rec.values.get("category", ""), unit)
+                if problem is not None and key in rec.values:
+                    self.error(rec, key, *problem, rec.values[key])
             self.records[kind].append(rec)
 
     # -- lookups ---------------------------------------------------------------------------------
