@@ -14,7 +14,8 @@ Cases: ``csv48`` a 48 MB demand CSV (about 400,000 rows); ``files40`` 40 files �
 request; ``files40small`` 40 files × 2.4 MB (under the request size: the row limit across
 files); ``bomb`` a 1 MB xlsx whose shared strings expand to 1 GiB; ``dimension`` a 4.7 KB xlsx
 holding a cell at XFD1048576; ``lying`` an xlsx that declares A1:E2 but holds a cell at row
-1,048,576; ``city4`` for reference, the accepted lists of a city ×4 (121,000 rows).
+1,048,576; ``widerow`` an xlsx whose second row holds 10 million cells (220 MB of XML);
+``json20`` a 48 MB JSON array of ones; ``city4`` for reference, the accepted lists of a city ×4 (121,000 rows).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from engine.lists import LISTS  # noqa: E402
 
 DEMAND_ROW = ("D{i},C1,G1,老年人健康义诊,健康义诊,16,4,120,否,是,2,3-5,老年人,2026,敲门行动,待匹配,30.66,117.49,"
               "重点关注独居老人\n")
-CASES = ("csv48", "files40", "files40small", "bomb", "dimension", "lying", "city4")
+CASES = ("csv48", "files40", "files40small", "bomb", "dimension", "lying", "widerow", "json20", "city4")
 
 
 def _proc(pid: int) -> dict[str, float]:
@@ -119,6 +120,32 @@ def lying_xlsx(path: Path) -> Path:
     return path
 
 
+def wide_row_xlsx(path: Path, cells: int) -> Path:
+    """One row of ``cells`` cells (about 22 bytes of XML each)."""
+    wb = Workbook()
+    wb.active.append(LISTS["demands"].headers("zh"))
+    tmp = path.with_suffix(".base.xlsx")
+    wb.save(tmp)
+    with zipfile.ZipFile(tmp) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                head, tail = data.split(b"</sheetData>")
+                data = head + b'<row r="2">' + b'<c t="n"><v>1</v></c>' * cells + b"</row></sheetData>" + tail
+            dst.writestr(info, data)
+    tmp.unlink()
+    return path
+
+
+def json_numbers(path: Path, size: int) -> Path:
+    """A JSON array of ones just under the upload size: 25 million Python objects if parsed."""
+    with open(path, "wb") as f:
+        f.write(b"[")
+        f.write(b"1," * (size // 2 - 2))
+        f.write(b"1]")
+    return path
+
+
 def build(case: str, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     if case == "csv48":
@@ -138,6 +165,10 @@ def build(case: str, folder: Path) -> list[Path]:
         return [dimension_xlsx(folder / "需求清单.xlsx")]
     if case == "lying":
         return [lying_xlsx(folder / "需求清单.xlsx")]
+    if case == "widerow":
+        return [wide_row_xlsx(folder / "需求清单.xlsx", 10_000_000)]
+    if case == "json20":
+        return [json_numbers(folder / "需求清单.json", 48 * 1024 * 1024)]
     if case == "city4":
         subprocess.run([sys.executable, "-m", "fourlinks", "synth", "--scale", "4", "--out", str(folder)],
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL)

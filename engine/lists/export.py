@@ -408,14 +408,16 @@ def render_docs() -> str:
         "  category (医疗服务 counts 小时): a row of another measure is refused.",
         "- A column that is not recognised is not imported: it is a warning in the report (`warnings`; the CLI",
         "  prints it in red). `fourlinks import --strict` (API: `strict=true`) rejects the file instead.",
-        f"- Limits of one import (`engine.lists.io.ReadLimits`): {L.max_file_bytes // MB} MB a file, "
+        f"- Limits of one import (`engine.lists.io.ReadLimits`): {L.max_file_bytes // MB} MB a file "
+        f"({L.max_json_bytes // MB} MB a JSON file), "
         f"{L.max_rows:,} data rows in all",
-        f"  files, {L.max_columns} columns, {L.max_cell_chars:,} characters a cell, {L.max_seconds:.0f} s of "
-        "reading. An XLSX whose shared strings",
+        f"  files, {L.max_columns} columns, {L.max_cell_chars:,} characters a cell, {L.max_seconds:.0f} s to "
+        "read and check them. An XLSX whose shared strings",
         f"  or other parts expand past {L.max_xlsx_part_bytes // MB} MB (a sheet past {L.max_xlsx_sheet_bytes // MB} "
         f"MB), or that declares more than {2 * L.max_rows + L.header_scan:,}",
-        f"  rows or {L.max_columns} columns, is refused before it is parsed. Through the API also 100 MB and 50 "
-        "files a request",
+        f"  rows or {L.max_columns} columns, or holds a row of more than {4 * L.max_columns:,} cells, is refused "
+        "before it is parsed.",
+        "  Through the API also 100 MB and 50 files a request",
         "  (`api/routes/files.py`). Past a limit: `too_large`, HTTP 413, nothing applied.",
         "- Values: yes/no columns take 是/否, true/false, yes/no, 1/0; code columns take the code, the Chinese",
         "  label or the English label; months take 全年, `3,4,5` or `3-5`; tags and id lists are separated by",

@@ -24,6 +24,7 @@ import codecs
 import csv
 import io
 import math
+import re
 import time
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -47,6 +48,7 @@ class ReadLimits:
     one import under about 1 GiB (docs/BENCHMARKS.md, "Issue 16 — hostile imports")."""
 
     max_file_bytes: int = 50 * MB  # one file as uploaded
+    max_json_bytes: int = 20 * MB  # one JSON file: parsed whole, so held whole (200,000 rows of 100 bytes)
     max_rows: int = 200_000  # data rows of all files of one import
     max_columns: int = 256  # columns read per row (a list has at most 20)
     max_line_chars: int = 1_000_000  # one physical CSV line
@@ -55,7 +57,7 @@ class ReadLimits:
     max_xlsx_part_bytes: int = 64 * MB  # declared uncompressed size of a part parsed whole (shared strings, styles)
     max_xlsx_sheet_bytes: int = 256 * MB  # declared uncompressed size of the first sheet (streamed)
     max_xlsx_parts: int = 2_000
-    max_seconds: float = 120.0  # reading all files of one import
+    max_seconds: float = 300.0  # reading and checking the rows of all files of one import
     header_scan: int = 20  # rows searched for the header row
 
 
@@ -315,6 +317,36 @@ def check_xlsx(path: str | Path, limits: ReadLimits = DEFAULT_LIMITS) -> None:
             )
 
 
+_ROW_OR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(row|c)[\s>/]")
+
+
+def check_sheet_rows(path: str | Path, member: str, max_cells: int) -> None:
+    """Refuse a sheet with a row of more than ``max_cells`` cells before openpyxl parses it:
+    openpyxl builds a whole row in memory (about 750 MB for a row of a million cells, 22 MB
+    of XML). A scan of the XML bytes, chunk by chunk, counting cell tags per row."""
+    name = Path(path).name
+    with zipfile.ZipFile(path) as zf, zf.open(member) as f:
+        tail, cells, row = b"", 0, 0
+        while True:
+            chunk = f.read(MB)
+            buf = tail + chunk
+            cut = len(buf) - 64 if chunk else len(buf)  # a tag starting before cut lies whole in buf
+            for m in _ROW_OR_CELL.finditer(buf):
+                if m.start() >= cut:
+                    break
+                if m.group(1) == b"row":
+                    cells, row = 0, row + 1
+                    continue
+                cells += 1
+                if cells > max_cells:
+                    raise TooLarge(f"{name} 工作表中第 {row} 行（按文件顺序）有超过 {max_cells:,} 个单元格",
+                                   message_en=f"{name}: row {row} of the sheet (in file order) holds more than "
+                                              f"{max_cells:,} cells")
+            if not chunk:
+                return
+            tail = buf[cut:]
+
+
 def read_xlsx(path: str | Path, kind: str | None = None, budget: ReadBudget | None = None) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
@@ -339,6 +371,7 @@ def read_xlsx(path: str | Path, kind: str | None = None, budget: ReadBudget | No
                            f"{lim.max_columns} columns; delete the empty rows and columns and save again",
             )
         # the declared range is checked, not trusted: read what the sheet holds, at most max_columns wide
+        check_sheet_rows(path, ws._worksheet_path, 4 * lim.max_columns)
         ws.reset_dimensions()
         it = ws.iter_rows(max_col=lim.max_columns, values_only=True)
         try:
@@ -355,6 +388,12 @@ def read_xlsx(path: str | Path, kind: str | None = None, budget: ReadBudget | No
 def read_json(path: str | Path, kind: str | None = None, budget: ReadBudget | None = None) -> Table:
     path = Path(path)
     budget = budget or ReadBudget()
+    size = path.stat().st_size
+    if size > budget.limits.max_json_bytes:  # orjson cannot stream: the parsed file is held whole
+        raise TooLarge(f"JSON 文件 {path.name} 为 {_mb(size)}，超过 {_mb(budget.limits.max_json_bytes)} 的上限"
+                       "（大清单请用 CSV 或 XLSX）",
+                       message_en=f"the JSON file {path.name} is {_mb(size)}, larger than the "
+                                  f"{_mb(budget.limits.max_json_bytes)} limit (use CSV or XLSX for large lists)")
     try:
         data = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as e:

@@ -197,3 +197,32 @@ def test_a_file_past_the_size_limit(tmp_path: Path) -> None:
     with pytest.raises(TooLarge) as e:
         read_table(path, "demands", limits_budget(ReadLimits(max_file_bytes=1000)))
     assert "上限" in e.value.message
+
+
+def test_a_row_of_too_many_cells_is_refused_before_openpyxl_builds_it(tmp_path: Path) -> None:
+    """openpyxl holds a whole row in memory: 22 MB of XML in one row took 750 MB."""
+    wb = Workbook()
+    wb.active.append(DEMAND_HEADS)
+    buf = io.BytesIO()
+    wb.save(buf)
+    path = tmp_path / "需求清单.xlsx"
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                head, tail = data.split(b"</sheetData>")
+                cells = b'<x:c t="n"><x:v>1</x:v></x:c>' * (4 * DEFAULT_LIMITS.max_columns + 1)
+                data = head + b'<x:row r="2">' + cells + b"</x:row></sheetData>" + tail  # a namespace prefix too
+            dst.writestr(info, data)
+    with pytest.raises(TooLarge) as e:
+        read_table(path, "demands")
+    assert "单元格" in e.value.message
+
+
+def test_a_json_file_past_its_size_limit(tmp_path: Path) -> None:
+    """JSON is parsed whole (no streaming parser), so its own, lower size limit applies."""
+    path = tmp_path / "需求清单.json"
+    path.write_bytes(b"[" + b"1," * 600 + b"1]")
+    with pytest.raises(TooLarge) as e:
+        read_table(path, "demands", limits_budget(ReadLimits(max_json_bytes=1000)))
+    assert "CSV" in e.value.message
