@@ -21,15 +21,18 @@ holding a cell at XFD1048576; ``lying`` an xlsx that declares A1:E2 but holds a 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -72,16 +75,42 @@ def demand_csv(path: Path, size: int) -> Path:
     return path
 
 
-def bomb_xlsx(path: Path, expanded: int) -> Path:
+def _workbook(fill: Callable[[Any], None] | None = None) -> bytes:
+    """A demand list with its header row (and whatever ``fill`` writes), as XLSX bytes."""
     wb = Workbook()
-    wb.active.append(LISTS["demands"].headers("zh"))
-    tmp = path.with_suffix(".base.xlsx")
-    wb.save(tmp)
-    chunk = ("<si><t>" + "四" * 1000 + "</t></si>").encode() * 256
-    with zipfile.ZipFile(tmp) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+    ws = wb.active
+    ws.append(LISTS["demands"].headers("zh"))
+    if fill is not None:
+        fill(ws)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _rewrite(path: Path, base: bytes, sheet: Callable[[bytes], bytes] | None = None, drop: str = "",
+             add: Callable[[zipfile.ZipFile], None] | None = None) -> Path:
+    """``base`` with its first sheet's XML edited by ``sheet``, the part ``drop`` left out and
+    ``add`` writing more parts: what a hostile generator can do that openpyxl would not."""
+    with zipfile.ZipFile(io.BytesIO(base)) as src, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
         for info in src.infolist():
-            if info.filename != "xl/sharedStrings.xml":
-                dst.writestr(info, src.read(info.filename))
+            if info.filename == drop:
+                continue
+            data = src.read(info.filename)
+            if sheet is not None and info.filename == "xl/worksheets/sheet1.xml":
+                data = sheet(data)
+            dst.writestr(info, data)
+        if add is not None:
+            add(dst)
+    return path
+
+
+def bomb_xlsx(path: Path, expanded: int) -> Path:
+    """Shared strings expanding to ``expanded`` bytes (one string, repeated: about 1,000:1),
+    compressed from a stream, never held whole."""
+    chunk = ("<si><t>" + "四" * 1000 + "</t></si>").encode() * 64
+
+    def strings(dst: zipfile.ZipFile) -> None:
         with dst.open("xl/sharedStrings.xml", "w", force_zip64=True) as f:
             f.write(b'<?xml version="1.0" encoding="UTF-8"?>'
                     b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
@@ -90,51 +119,37 @@ def bomb_xlsx(path: Path, expanded: int) -> Path:
                 f.write(chunk)
                 done += len(chunk)
             f.write(b"</sst>")
-    tmp.unlink()
-    return path
+
+    return _rewrite(path, _workbook(), drop="xl/sharedStrings.xml", add=strings)
 
 
 def dimension_xlsx(path: Path) -> Path:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(LISTS["demands"].headers("zh"))
-    ws["XFD1048576"] = "x"
-    wb.save(path)
+    """A few KB holding (and so declaring) a cell at XFD1048576, the last cell of a sheet."""
+    path.write_bytes(_workbook(lambda ws: ws.__setitem__("XFD1048576", "x")))
     return path
 
 
-def lying_xlsx(path: Path) -> Path:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(LISTS["demands"].headers("zh"))
-    ws.cell(row=1_048_576, column=1, value="x")
-    tmp = path.with_suffix(".base.xlsx")
-    wb.save(tmp)
-    with zipfile.ZipFile(tmp) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b'ref="A1:S1048576"', b'ref="A1:E2"')
-            dst.writestr(info, data)
-    tmp.unlink()
-    return path
+def lying_xlsx(path: Path, last_row: int = 1_048_576) -> Path:
+    """A data row, a cell at row ``last_row``, and a dimension that declares only A1:E2."""
+    def fill(ws: Any) -> None:
+        ws.append(["D1", "C1", "义诊", "健康义诊", 1])
+        ws.cell(row=last_row, column=1, value="x")
+
+    return _rewrite(path, _workbook(fill),
+                    sheet=lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:E2"', xml))
 
 
-def wide_row_xlsx(path: Path, cells: int) -> Path:
-    """One row of ``cells`` cells (about 22 bytes of XML each)."""
-    wb = Workbook()
-    wb.active.append(LISTS["demands"].headers("zh"))
-    tmp = path.with_suffix(".base.xlsx")
-    wb.save(tmp)
-    with zipfile.ZipFile(tmp) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                head, tail = data.split(b"</sheetData>")
-                data = head + b'<row r="2">' + b'<c t="n"><v>1</v></c>' * cells + b"</row></sheetData>" + tail
-            dst.writestr(info, data)
-    tmp.unlink()
-    return path
+def wide_row_xlsx(path: Path, cells: int, prefix: str = "") -> Path:
+    """A second row of ``cells`` cells (about 22 bytes of XML each), its tags with ``prefix``."""
+    p = prefix.encode()
+    row = b"<" + p + b'row r="2">' + (b"<" + p + b'c t="n"><' + p + b"v>1</" + p + b"v></" + p + b"c>") * cells
+    row += b"</" + p + b"row>"
+
+    def sheet(xml: bytes) -> bytes:
+        head, tail = xml.split(b"</sheetData>")
+        return head + row + b"</sheetData>" + tail
+
+    return _rewrite(path, _workbook(), sheet=sheet)
 
 
 def json_numbers(path: Path, size: int) -> Path:

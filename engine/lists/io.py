@@ -114,7 +114,6 @@ class Table:
     rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (row number, header -> value)
     header_row: int = 1
     kind: str | None = None  # from the file itself (a JSON {"kind": ...}) or from its header row
-    skipped: list[int] = field(default_factory=list)  # non-blank rows above the header row (title, notes)
 
 
 def fmt_of(path: str | Path) -> str:
@@ -198,8 +197,7 @@ def _read_rows(name: str, path: str, it: Iterable[list[Any]], kind: str | None, 
     headers = [("" if h is None else str(h).strip()) for h in head[i]]
     while headers and not headers[-1]:
         headers.pop()
-    table = Table(path, headers, header_row=i + 1, kind=found,
-                  skipped=[n + 1 for n in range(i) if not all(_blank(v) for v in head[n])])
+    table = Table(path, headers, header_row=i + 1, kind=found)
     spec = LISTS.get(found or "")
     # keep a cell only under a header of the list (all of them while the list is unknown)
     keep = [(j, h) for j, h in enumerate(headers) if h and (spec is None or spec.match(h).key is not None)]

@@ -1,21 +1,20 @@
 """Hostile uploads (issue 16): each gets a 413 with a Chinese message, in bounded memory and
-time, and applies nothing. The hostile files are built here, small: the limits that stop
-them are checked before the expensive part (declared sizes before parsing, Content-Length
-before reading the body), so the tests stay fast. Run on both stores through ``client``."""
+time, and applies nothing. The hostile files are built small here, by the builders that
+bench/bench_hostile_import.py uses to build them large; the limits are checked before the
+expensive part (declared sizes before parsing, Content-Length before reading the body), so
+the tests stay fast. Run on both stores through ``client``."""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from apihelp import ADMIN, V1, upload
 from fastapi.testclient import TestClient
-from openpyxl import Workbook
 
 from api.routes.files import MAX_FILES, MAX_REQUEST_BYTES
+from bench.bench_hostile_import import bomb_xlsx, dimension_xlsx, lying_xlsx, wide_row_xlsx
 from engine.errors import TooLarge
 from engine.lists import validate_lists
 from engine.lists.io import DEFAULT_LIMITS, ReadLimits, read_table
@@ -32,71 +31,18 @@ def _is_413_in_chinese(r) -> dict:  # type: ignore[no-untyped-def]
     return body
 
 
-def huge_dimension_xlsx(path: Path) -> Path:
-    """A few KB that declare (and hold) a cell at XFD1048576, the last cell of a sheet."""
-    wb = Workbook()
-    ws = wb.active
-    ws.append(DEMAND_HEADS)
-    ws["XFD1048576"] = "x"
-    wb.save(path)
-    return path
-
-
-def lying_dimension_xlsx(path: Path, last_row: int) -> Path:
-    """Declares A1:E2 but holds a cell far below: the declared range must not be trusted."""
-    wb = Workbook()
-    ws = wb.active
-    ws.append(DEMAND_HEADS)
-    ws.append(["D1", "C1", "义诊", "健康义诊", 1])
-    ws.cell(row=last_row, column=1, value="x")
-    buf = io.BytesIO()
-    wb.save(buf)
-    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(f'ref="A1:E{last_row}"'.encode(), b'ref="A1:E2"')
-            dst.writestr(item, data)
-    return path
-
-
-def shared_strings_bomb(path: Path, expanded: int) -> Path:
-    """A valid workbook whose shared strings table expands to ``expanded`` bytes, written in
-    chunks (a highly compressible run of one string)."""
-    wb = Workbook()
-    wb.active.append(DEMAND_HEADS)
-    buf = io.BytesIO()
-    wb.save(buf)
-    item = "<si><t>" + "四" * 1000 + "</t></si>"
-    chunk = (item * 64).encode()
-    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            if info.filename == "xl/sharedStrings.xml":
-                continue
-            dst.writestr(info, src.read(info.filename))
-        with dst.open("xl/sharedStrings.xml", "w", force_zip64=True) as f:
-            f.write(b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
-                    b'spreadsheetml/2006/main">')
-            written = 0
-            while written < expanded:
-                f.write(chunk)
-                written += len(chunk)
-            f.write(b"</sst>")
-    return path
-
-
 # --- through the API ---------------------------------------------------------------------------
 
 
 def test_a_cell_at_xfd1048576_is_refused_before_any_row_is_read(client: TestClient, tmp_path: Path) -> None:
-    path = huge_dimension_xlsx(tmp_path / "需求清单.xlsx")
+    path = dimension_xlsx(tmp_path / "需求清单.xlsx")
     assert path.stat().st_size < 20_000
     body = _is_413_in_chinese(upload(client, [path], dry_run="true"))
     assert "XFD1048576" in body["message"]
 
 
 def test_a_shared_strings_bomb_is_refused_by_its_declared_size(client: TestClient, tmp_path: Path) -> None:
-    path = shared_strings_bomb(tmp_path / "需求清单.xlsx", DEFAULT_LIMITS.max_xlsx_part_bytes + 1024 * 1024)
+    path = bomb_xlsx(tmp_path / "需求清单.xlsx", DEFAULT_LIMITS.max_xlsx_part_bytes + 1024 * 1024)
     assert path.stat().st_size < DEFAULT_LIMITS.max_xlsx_part_bytes // 50  # it is small on the wire
     body = _is_413_in_chinese(upload(client, [path], dry_run="true"))
     assert "共享字符串" in body["message"]
@@ -176,7 +122,7 @@ def limits_budget(limits: ReadLimits):  # type: ignore[no-untyped-def]
 def test_a_lying_dimension_is_not_trusted(tmp_path: Path) -> None:
     """Rows below the declared range are read (not silently dropped), and a cell a million
     rows down stops at the row limit instead of walking every empty row."""
-    path = lying_dimension_xlsx(tmp_path / "需求清单.xlsx", 5000)
+    path = lying_xlsx(tmp_path / "需求清单.xlsx", 5000)
     with pytest.raises(TooLarge):
         read_table(path, "demands", limits_budget(ReadLimits(max_rows=1000)))
     table = read_table(path, "demands", limits_budget(ReadLimits(max_rows=10_000)))
@@ -201,19 +147,7 @@ def test_a_file_past_the_size_limit(tmp_path: Path) -> None:
 
 def test_a_row_of_too_many_cells_is_refused_before_openpyxl_builds_it(tmp_path: Path) -> None:
     """openpyxl holds a whole row in memory: 22 MB of XML in one row took 750 MB."""
-    wb = Workbook()
-    wb.active.append(DEMAND_HEADS)
-    buf = io.BytesIO()
-    wb.save(buf)
-    path = tmp_path / "需求清单.xlsx"
-    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                head, tail = data.split(b"</sheetData>")
-                cells = b'<x:c t="n"><x:v>1</x:v></x:c>' * (4 * DEFAULT_LIMITS.max_columns + 1)
-                data = head + b'<x:row r="2">' + cells + b"</x:row></sheetData>" + tail  # a namespace prefix too
-            dst.writestr(info, data)
+    path = wide_row_xlsx(tmp_path / "需求清单.xlsx", 4 * DEFAULT_LIMITS.max_columns + 1, prefix="x:")
     with pytest.raises(TooLarge) as e:
         read_table(path, "demands")
     assert "单元格" in e.value.message
