@@ -15,7 +15,8 @@ request; ``files40small`` 40 files × 2.4 MB (under the request size: the row li
 files); ``bomb`` a 1 MB xlsx whose shared strings expand to 1 GiB; ``dimension`` a 4.7 KB xlsx
 holding a cell at XFD1048576; ``lying`` an xlsx that declares A1:E2 but holds a cell at row
 1,048,576; ``widerow`` an xlsx whose second row holds 10 million cells (220 MB of XML);
-``json20`` a 48 MB JSON array of ones; ``city4`` for reference, the accepted lists of a city ×4 (121,000 rows).
+``json20`` a 48 MB JSON array of ones; ``json19`` 19 MB of small JSON objects (1.6 million);
+``city4`` for reference, the accepted lists of a city ×4 (121,000 rows).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from engine.lists import LISTS  # noqa: E402
 
 DEMAND_ROW = ("D{i},C1,G1,老年人健康义诊,健康义诊,16,4,120,否,是,2,3-5,老年人,2026,敲门行动,待匹配,30.66,117.49,"
               "重点关注独居老人\n")
-CASES = ("csv48", "files40", "files40small", "bomb", "dimension", "lying", "widerow", "json20", "city4")
+CASES = ("csv48", "files40", "files40small", "bomb", "dimension", "lying", "widerow", "json20", "json19", "city4")
 
 
 def _proc(pid: int) -> dict[str, float]:
@@ -161,6 +162,17 @@ def json_numbers(path: Path, size: int) -> Path:
     return path
 
 
+def json_objects(path: Path, size: int) -> Path:
+    """A JSON array of small objects just under the JSON size limit: parsed whole, then the
+    row limit stops it."""
+    item = b'{"id":"D1"},'
+    with open(path, "wb") as f:
+        f.write(b"[")
+        f.write(item * (size // len(item) - 1))
+        f.write(b'{"id":"D1"}]')
+    return path
+
+
 def build(case: str, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     if case == "csv48":
@@ -184,6 +196,8 @@ def build(case: str, folder: Path) -> list[Path]:
         return [wide_row_xlsx(folder / "需求清单.xlsx", 10_000_000)]
     if case == "json20":
         return [json_numbers(folder / "需求清单.json", 48 * 1024 * 1024)]
+    if case == "json19":
+        return [json_objects(folder / "需求清单.json", 19 * 1024 * 1024)]
     if case == "city4":
         subprocess.run([sys.executable, "-m", "fourlinks", "synth", "--scale", "4", "--out", str(folder)],
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL)

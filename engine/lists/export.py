@@ -409,7 +409,7 @@ def render_docs() -> str:
         "- A column that is not recognised is not imported: it is a warning in the report (`warnings`; the CLI",
         "  prints it in red). `fourlinks import --strict` (API: `strict=true`) rejects the file instead.",
         f"- Limits of one import (`engine.lists.io.ReadLimits`): {L.max_file_bytes // MB} MB a file "
-        f"({L.max_json_bytes // MB} MB a JSON file), "
+        f"({L.max_json_bytes // MB} MB a JSON file, which is parsed whole), "
         f"{L.max_rows:,} data rows in all",
         f"  files, {L.max_columns} columns, {L.max_cell_chars:,} characters a cell, {L.max_seconds:.0f} s to "
         "read and check them. An XLSX whose shared strings",

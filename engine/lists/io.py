@@ -392,8 +392,15 @@ def read_json(path: str | Path, kind: str | None = None, budget: ReadBudget | No
                        "（大清单请用 CSV 或 XLSX）",
                        message_en=f"the JSON file {path.name} is {_mb(size)}, larger than the "
                                   f"{_mb(budget.limits.max_json_bytes)} limit (use CSV or XLSX for large lists)")
+    raw = path.read_bytes()
+    objects = raw.count(b"{")  # at least one per row (more if text holds braces): counted before parsing
+    if objects > 2 * budget.limits.max_rows + 1:
+        raise TooLarge(f"JSON 文件 {path.name} 含约 {objects:,} 个对象，超过一次导入 "
+                       f"{budget.limits.max_rows:,} 行的上限",
+                       message_en=f"the JSON file {path.name} holds about {objects:,} objects, more than the "
+                                  f"{budget.limits.max_rows:,} rows of one import")
     try:
-        data = orjson.loads(path.read_bytes())
+        data = orjson.loads(raw)
     except orjson.JSONDecodeError as e:
         raise InvalidInput(f"JSON 格式错误：{e}", message_en=f"malformed JSON: {e}") from e
     named = None

@@ -160,3 +160,11 @@ def test_a_json_file_past_its_size_limit(tmp_path: Path) -> None:
     with pytest.raises(TooLarge) as e:
         read_table(path, "demands", limits_budget(ReadLimits(max_json_bytes=1000)))
     assert "CSV" in e.value.message
+
+
+def test_json_objects_past_the_row_limit_are_counted_before_parsing(tmp_path: Path) -> None:
+    path = tmp_path / "需求清单.json"
+    path.write_bytes(b"[" + b'{"id":"D1"},' * 300 + b'{"id":"D1"}]')
+    with pytest.raises(TooLarge) as e:
+        read_table(path, "demands", limits_budget(ReadLimits(max_rows=100)))
+    assert "301" in e.value.message
