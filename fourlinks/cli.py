@@ -157,10 +157,6 @@ def _import_files(s: GraphStore, files: list[Path], dry_run: bool, lang: str, st
 
     zh = lang == "zh"
     report = import_lists(s, files, dry_run=dry_run, lang=lang, strict=strict)
-    for path, row in report.header_rows.items():
-        if row > 1:
-            err.print(f"{Path(path).name}：表头在第 {row} 行（其上的标题、空行或说明已跳过）" if zh
-                      else f"{Path(path).name}: header row {row} (title, blank or note rows above it skipped)")
     if report.warnings:
         err.print(f"[bold red]警告：{len(report.warnings)} 列未识别，其数据不会导入（--strict 时拒绝导入）：[/bold red]"
                   if zh else f"[bold red]warning: {len(report.warnings)} unknown columns; their data is not "
@@ -174,10 +170,13 @@ def _import_files(s: GraphStore, files: list[Path], dry_run: bool, lang: str, st
         for e in report.errors:
             t.add_row(str(e.file), str(e.row), str(e.column), e.reason_zh if zh else e.reason_en)
         err.print(t)
+        for path, row in report.header_rows.items():  # the summary says it when the import is good
+            if row > 1:
+                err.print(f"{Path(path).name}：表头在第 {row} 行" if zh else f"{Path(path).name}: header row {row}")
         err.print("[red]有错误，未写入任何记录。[/red]" if zh else "[red]errors found: nothing applied.[/red]")
         return False
     verb = ("校验通过（未写入）" if dry_run else "已导入") if zh else ("valid (dry run)" if dry_run else "imported")
-    console.print(f"{verb}: {escape(report.summary(lang))}")
+    console.print(f"{verb}: {escape(report.summary(lang, warnings=False))}")
     return True
 
 

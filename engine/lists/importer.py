@@ -60,8 +60,9 @@ class ImportReport:
             "event": self.event,
         }
 
-    def summary(self, lang: str | None = None) -> str:
-        """A few lines for a terminal: what was read, what happened, the first errors."""
+    def summary(self, lang: str | None = None, warnings: bool = True) -> str:
+        """A few lines for a terminal: what was read, what happened, the first errors (and
+        the first warnings, unless the caller shows them its own way)."""
         lang = lang or self.lang
         zh = lang == "zh"
         lines = []
@@ -95,7 +96,7 @@ class ImportReport:
                 f"已导入：{self.nodes} 个节点，{self.rels} 条关系" if zh
                 else f"imported: {self.nodes} nodes, {self.rels} relationships"
             )
-        for w in self.warnings[:20]:
+        for w in self.warnings[:20] if warnings else ():
             lines.append(("  警告：" if zh else "  warning: ") + w.format(lang))
         return "\n".join(lines)
 
