@@ -256,3 +256,10 @@ def test_an_amount_header_unit_must_be_the_measure_of_each_row(tmp_path: Path) -
     path.write_text(path.read_text(encoding="utf-8-sig").replace("可提供数量（件）", "可提供数量（小时）"),
                     encoding="utf-8")
     assert import_lists(EmbeddedStore(None), [areas, units, path]).applied
+
+
+def test_a_serial_number_column_is_ignored_without_a_warning(tmp_path: Path) -> None:
+    heads, rows = rows_of("areas")
+    path = write_csv(tmp_path / "区域清单.csv", ["序号", *heads], [[i, *r] for i, r in enumerate(rows, start=1)])
+    res = validate_lists([path], EmbeddedStore(None), strict=True)
+    assert res.ok and not res.warnings and res.counts["areas"] == len(rows)

@@ -20,6 +20,7 @@ from .headers import (
     LISTS,
     MEASURE_UNITS,
     ORDER,
+    ROW_NUMBER_HEADERS,
     TYPE_DOC,
     Column,
     ListSpec,
@@ -407,7 +408,9 @@ def render_docs() -> str:
         "  is a note and ignored. An amount stated in a unit (`可提供数量（件）`) must be the measure of each row's",
         "  category (医疗服务 counts 小时): a row of another measure is refused.",
         "- A column that is not recognised is not imported: it is a warning in the report (`warnings`; the CLI",
-        "  prints it in red). `fourlinks import --strict` (API: `strict=true`) rejects the file instead.",
+        "  prints it in red). `fourlinks import --strict` (API: `strict=true`) rejects the file instead. A",
+        "  serial-number column (" + "、".join(f"`{h}`" for h in sorted(ROW_NUMBER_HEADERS))
+        + ") is ignored without a warning.",
         f"- Limits of one import (`engine.lists.io.ReadLimits`): {L.max_file_bytes // MB} MB a file "
         f"({L.max_json_bytes // MB} MB a JSON file, which is parsed whole), "
         f"{L.max_rows:,} data rows in all",

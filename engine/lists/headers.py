@@ -252,7 +252,7 @@ class ListSpec:
         base, notes = split_header(written)
         key = hm.get(full) or hm.get(base)
         if key is None:
-            return HeaderMatch(written, None)
+            return HeaderMatch(written, None, ignored=base in ROW_NUMBER_HEADERS)
         col = self.column(key)
         if full in hm and not notes:
             return HeaderMatch(written, key)
@@ -278,6 +278,7 @@ class HeaderMatch:
     unit: str | None = None  # the unit the header states, as written inside its brackets
     unit_ok: bool = True  # False: it states a unit the column is not in
     expected: tuple[str, ...] = ()  # the column's units, when unit_ok is False
+    ignored: bool = False  # a column of row numbers (序号): nothing in it to import, nothing to warn about
 
     def unit_problem(self) -> tuple[str, str] | None:
         """The reason, in Chinese and English, when the stated unit is not the column's."""
@@ -291,6 +292,9 @@ class HeaderMatch:
                 f"the header states the unit {self.unit!r}, but the column is in {', '.join(self.expected)}; "
                 "give the amounts in the column's unit and correct the header")
 
+
+ROW_NUMBER_HEADERS = frozenset({"序号", "行号", "no", "no.", "sn", "s/n", "seq"})
+"""Headers of the serial-number column most office sheets start with."""
 
 # Every kind of space, including ones ``str.isspace`` misses (zero-width, BOM, word joiner).
 _SPACE_LIKE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff_\-]+")

@@ -396,7 +396,7 @@ class _Validator:
             if key is not None and m.unit and m.unit_ok and spec.column(key).units == MEASURE_UNITS:
                 measured[key] = m.unit
             if key is None:
-                if h.strip():
+                if h.strip() and not m.ignored:
                     zh, en = "未识别的列，此列数据不会导入", "unknown column: its data is not imported"
                     if self.strict:
                         zh, en = zh + "（严格模式：拒绝导入）", en + " (strict: the file is rejected)"
