@@ -88,14 +88,14 @@ def _workbook(fill: Callable[[Any], None] | None = None) -> bytes:
     return buf.getvalue()
 
 
-def _rewrite(path: Path, base: bytes, sheet: Callable[[bytes], bytes] | None = None, drop: str = "",
+def _rewrite(path: Path, base: bytes, sheet: Callable[[bytes], bytes] | None = None, drop: tuple[str, ...] = (),
              add: Callable[[zipfile.ZipFile], None] | None = None) -> Path:
-    """``base`` with its first sheet's XML edited by ``sheet``, the part ``drop`` left out and
+    """``base`` with its first sheet's XML edited by ``sheet``, the parts ``drop`` left out and
     ``add`` writing more parts: what a hostile generator can do that openpyxl would not."""
     with zipfile.ZipFile(io.BytesIO(base)) as src, \
             zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
         for info in src.infolist():
-            if info.filename == drop:
+            if info.filename in drop:
                 continue
             data = src.read(info.filename)
             if sheet is not None and info.filename == "xl/worksheets/sheet1.xml":
@@ -121,7 +121,23 @@ def bomb_xlsx(path: Path, expanded: int) -> Path:
                 done += len(chunk)
             f.write(b"</sst>")
 
-    return _rewrite(path, _workbook(), drop="xl/sharedStrings.xml", add=strings)
+    def manifest(dst: zipfile.ZipFile) -> None:  # so that openpyxl finds the table and loads it
+        strings(dst)
+        with zipfile.ZipFile(io.BytesIO(base)) as src:
+            types = src.read("[Content_Types].xml")
+            rels = src.read("xl/_rels/workbook.xml.rels")
+        if b"sharedStrings" not in types:
+            types = types.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                  b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+            rels = rels.replace(b"</Relationships>", b'<Relationship Id="rIdSST" Type="http://schemas.openxmlformats'
+                                b'.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                                b"</Relationships>")
+        dst.writestr("[Content_Types].xml", types)
+        dst.writestr("xl/_rels/workbook.xml.rels", rels)
+
+    base = _workbook()
+    return _rewrite(path, base, drop=("xl/sharedStrings.xml", "[Content_Types].xml", "xl/_rels/workbook.xml.rels"),
+                    add=manifest)
 
 
 def dimension_xlsx(path: Path) -> Path:

@@ -416,8 +416,8 @@ def render_docs() -> str:
         f"{L.max_rows:,} data rows in all",
         f"  files, {L.max_columns} columns, {L.max_cell_chars:,} characters a cell, {L.max_seconds:.0f} s to "
         "read and check them. An XLSX whose shared strings",
-        f"  or other parts expand past {L.max_xlsx_part_bytes // MB} MB (a sheet past {L.max_xlsx_sheet_bytes // MB} "
-        f"MB), or that declares more than {2 * L.max_rows + L.header_scan:,}",
+        f"  expand past {L.max_xlsx_strings_bytes // MB} MB (another part past {L.max_xlsx_part_bytes // MB} MB, a "
+        f"sheet past {L.max_xlsx_sheet_bytes // MB} MB), or that declares more than {2 * L.max_rows + L.header_scan:,}",
         f"  rows or {L.max_columns} columns, or holds a row of more than {4 * L.max_columns:,} cells, is refused "
         "before it is parsed.",
         "  Through the API also 100 MB and 50 files a request",

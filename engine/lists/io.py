@@ -54,7 +54,8 @@ class ReadLimits:
     max_line_chars: int = 1_000_000  # one physical CSV line
     max_cell_chars: int = 32_767  # one cell (Excel's own limit)
     max_text_chars: int = 200_000_000  # text kept of all cells of one import
-    max_xlsx_part_bytes: int = 64 * MB  # declared uncompressed size of a part parsed whole (shared strings, styles)
+    max_xlsx_strings_bytes: int = 64 * MB  # declared uncompressed shared strings, loaded whole by openpyxl
+    max_xlsx_part_bytes: int = 8 * MB  # any other part parsed whole (styles: 8 MB of them hold about 110 MB)
     max_xlsx_sheet_bytes: int = 256 * MB  # declared uncompressed size of the first sheet (streamed)
     max_xlsx_parts: int = 2_000
     max_seconds: float = 300.0  # reading and checking the rows of all files of one import
@@ -305,10 +306,11 @@ def check_xlsx(path: str | Path, limits: ReadLimits = DEFAULT_LIMITS) -> None:
         part = info.filename
         if not part.endswith((".xml", ".rels", ".vml")):
             continue  # images and embedded objects are never read
-        sheet = part.startswith("xl/worksheets/")
-        cap = limits.max_xlsx_sheet_bytes if sheet else limits.max_xlsx_part_bytes
+        sheet, strings = part.startswith("xl/worksheets/"), part.endswith("sharedStrings.xml")
+        cap = (limits.max_xlsx_sheet_bytes if sheet else limits.max_xlsx_strings_bytes if strings
+               else limits.max_xlsx_part_bytes)
         if info.file_size > cap:
-            what = "工作表" if sheet else ("共享字符串" if "sharedStrings" in part else "部件")
+            what = "工作表" if sheet else ("共享字符串" if strings else "部件")
             raise TooLarge(
                 f"{name} 的{what} {part} 解压后为 {_mb(info.file_size)}，超过上限 {_mb(cap)}",
                 message_en=f"{name}: {part} expands to {_mb(info.file_size)}, more than the {_mb(cap)} limit",
