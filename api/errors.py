@@ -23,6 +23,7 @@ STATUS: dict[type[E.FourlinksError], int] = {
     E.NotFound: 404,
     E.Conflict: 409,
     E.StaleVersion: 412,
+    E.TooLarge: 413,
     E.InvalidInput: 422,
     E.SchemaViolation: 422,
     E.ImportRejected: 422,

@@ -62,6 +62,13 @@ class InvalidInput(FourlinksError):
     code = "invalid_input"
 
 
+class TooLarge(InvalidInput):
+    """An input past a limit that keeps one request from exhausting the server: upload size,
+    file count, rows, declared spreadsheet dimensions or expanded size, reading time."""
+
+    code = "too_large"
+
+
 class Unauthenticated(FourlinksError):
     """No credentials, or credentials that cannot be verified (bad signature, expired)."""
 

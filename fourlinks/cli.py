@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -48,7 +49,7 @@ def _store(store: str | None):  # type: ignore[no-untyped-def]
 
 
 def _fail(e: FourlinksError, lang: str = "zh") -> None:
-    err.print(f"[red]{e.message if lang == 'zh' else e.message_en}[/red]")
+    err.print(f"[red]{escape(e.message if lang == 'zh' else e.message_en)}[/red]")
     raise typer.Exit(2)
 
 
@@ -147,28 +148,35 @@ def load(
         _fail(e, lang)
 
 
-def _import_files(s: GraphStore, files: list[Path], dry_run: bool, lang: str) -> bool:
-    """Import and print the row-level error table; True when the batch was valid."""
+def _import_files(s: GraphStore, files: list[Path], dry_run: bool, lang: str, strict: bool = False) -> bool:
+    """Import and print the row-level error table; True when the batch was valid.
+
+    Unrecognised columns are printed in the error colour even when the import succeeds: their
+    data is not imported, and a coordinator must not miss that."""
     from engine.lists import import_lists
 
-    report = import_lists(s, files, dry_run=dry_run, lang=lang)
+    zh = lang == "zh"
+    report = import_lists(s, files, dry_run=dry_run, lang=lang, strict=strict)
+    if report.warnings:
+        err.print(f"[bold red]警告：{len(report.warnings)} 列未识别，其数据不会导入（--strict 时拒绝导入）：[/bold red]"
+                  if zh else f"[bold red]warning: {len(report.warnings)} unknown columns; their data is not "
+                  "imported (--strict rejects the file):[/bold red]")
+        for w in report.warnings:
+            err.print(f"[red]  {escape(w.format(lang))}[/red]")
     if report.errors:
-        t = Table(title="导入错误 / import errors" if lang == "zh" else "import errors")
+        t = Table(title="导入错误 / import errors" if zh else "import errors")
         for col in (("文件", "file"), ("行", "row"), ("列", "column"), ("原因", "reason")):
-            t.add_column(col[0] if lang == "zh" else col[1])
+            t.add_column(col[0] if zh else col[1])
         for e in report.errors:
-            t.add_row(str(e.file), str(e.row), str(e.column), e.reason_zh if lang == "zh" else e.reason_en)
+            t.add_row(str(e.file), str(e.row), str(e.column), e.reason_zh if zh else e.reason_en)
         err.print(t)
-        err.print(
-            "[red]有错误，未写入任何记录。[/red]" if lang == "zh" else "[red]errors found: nothing applied.[/red]"
-        )
+        for path, row in report.header_rows.items():  # the summary says it when the import is good
+            if row > 1:
+                err.print(f"{Path(path).name}：表头在第 {row} 行" if zh else f"{Path(path).name}: header row {row}")
+        err.print("[red]有错误，未写入任何记录。[/red]" if zh else "[red]errors found: nothing applied.[/red]")
         return False
-    verb = (
-        ("校验通过（未写入）" if dry_run else "已导入")
-        if lang == "zh"
-        else ("valid (dry run)" if dry_run else "imported")
-    )
-    console.print(f"{verb}: {report.summary(lang)}")
+    verb = ("校验通过（未写入）" if dry_run else "已导入") if zh else ("valid (dry run)" if dry_run else "imported")
+    console.print(f"{verb}: {escape(report.summary(lang, warnings=False))}")
     return True
 
 
@@ -176,13 +184,14 @@ def _import_files(s: GraphStore, files: list[Path], dry_run: bool, lang: str) ->
 def import_cmd(
     files: Annotated[list[Path], typer.Argument(help="list files (CSV/XLSX/JSON)")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="validate only")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="reject a file with an unrecognised column")] = False,
     store: StoreOpt = None,
     lang: LangOpt = "zh",
 ) -> None:
     """Import list files; any bad record rejects the whole batch / 导入清单。"""
     try:
         with _store(store) as s:
-            ok = _import_files(s, files, dry_run, lang)
+            ok = _import_files(s, files, dry_run, lang, strict)
     except FourlinksError as e:
         _fail(e, lang)
     if not ok:

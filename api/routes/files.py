@@ -4,23 +4,53 @@ downloads: the XLSX templates and any list as CSV/XLSX."""
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.types import Receive, Scope, Send
 
 from engine.access import require
-from engine.errors import InvalidInput
+from engine.errors import InvalidInput, TooLarge
 from engine.lists import LISTS, ORDER, export_lists, import_lists, write_template
+from engine.lists.io import DEFAULT_LIMITS
 
 from ..deps import PrincipalDep, StoreDep
-from ..errors import ErrorBody
+from ..errors import ErrorBody, error_json
 
-router = APIRouter(tags=["files"])
 
-MAX_BYTES = 50 * 1024 * 1024
+class _SizedRoute(APIRoute):
+    """Refuses a request whose Content-Length is past the route's ``max_body_size`` with the
+    API's JSON error in Chinese, before reading any of it. (FastAPI's own limit, which also
+    counts bodies sent without Content-Length, answers such a request in plain text.)"""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = getattr(self, "max_body_size", None)
+        length = Headers(scope=scope).get("content-length", "")
+        if limit is not None and length.isdigit() and int(length) > limit:
+            mb, cap = int(length) / 1024 / 1024, limit // 1024 // 1024
+            await error_json(413, "too_large", f"上传内容共 {mb:.0f} MB，超过一次请求 {cap} MB 的上限，请分批导入",
+                             f"the upload is {mb:.0f} MB, more than the {cap} MB a request; import in batches"
+                             )(scope, receive, send)
+            return
+        await super().handle(scope, receive, send)
+
+
+router = APIRouter(tags=["files"], route_class=_SizedRoute)
+
+MAX_BYTES = DEFAULT_LIMITS.max_file_bytes
+"""One uploaded file."""
+MAX_REQUEST_BYTES = 100 * 1024 * 1024
+"""One request, all files and multipart overhead: past it the server answers 413 before
+parsing the body (by Content-Length, else by counting what arrives)."""
+MAX_FILES = 50
+"""Files in one request (a street's lists, or one demand list per community)."""
 SUFFIXES = (".csv", ".xlsx", ".json")
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -36,18 +66,25 @@ def _safe_name(name: str | None, i: int) -> str:
 
 
 @router.post("/imports", summary="批量导入清单（全部或全不）/ import list files, all or nothing",
-             responses={422: {"model": ErrorBody, "description": "bad records; nothing imported / 有错误，未导入"}},
-             response_model=dict[str, Any])
+             responses={422: {"model": ErrorBody, "description": "bad records; nothing imported / 有错误，未导入"},
+                        413: {"model": ErrorBody, "description": "past a size, file-count, row or time limit; "
+                              "nothing imported / 超出导入上限，未导入"}},
+             response_model=dict[str, Any], max_body_size=MAX_REQUEST_BYTES)
 async def import_files(
     store: StoreDep, principal: PrincipalDep,
     files: Annotated[list[UploadFile], File(description="清单文件 CSV/XLSX/JSON / list files")],
     dry_run: Annotated[bool, Query(description="只校验不写入 / validate only")] = False,
     lang: Annotated[Literal["zh", "en"], Query(description="报告语言 / report language")] = "zh",
     year: Annotated[int | None, Query(ge=2000, le=2100, description="缺省年度 / default year")] = None,
+    strict: Annotated[bool, Query(description="有未识别的列时拒绝导入 / reject a file with an unrecognised "
+                                              "column")] = False,
 ) -> Any:
     require(store, principal, "lists.import", what=("导入清单", "import lists"))
     if not files:
         raise InvalidInput("请上传至少一个文件", message_en="upload at least one file")
+    if len(files) > MAX_FILES:
+        raise TooLarge(f"一次最多上传 {MAX_FILES} 个文件（本次 {len(files)} 个），请分批导入",
+                       message_en=f"at most {MAX_FILES} files per request ({len(files)} sent); import in batches")
     with tempfile.TemporaryDirectory(prefix="fourlinks-import-") as tmp:
         paths = []
         seen: set[str] = set()
@@ -56,15 +93,15 @@ async def import_files(
             if name in seen:
                 name = f"{i}_{name}"
             seen.add(name)
-            data = await f.read(MAX_BYTES + 1)
-            if len(data) > MAX_BYTES:
-                raise InvalidInput(f"文件 {name} 超过 50 MB", message_en=f"{name} is larger than 50 MB")
             p = Path(tmp) / name
-            p.write_bytes(data)
+            with open(p, "wb") as out:  # the upload is spooled to disk already: copy in chunks
+                await run_in_threadpool(shutil.copyfileobj, f.file, out, 1024 * 1024)
+            if p.stat().st_size > MAX_BYTES:
+                raise TooLarge(f"文件 {name} 超过 {MAX_BYTES // 1024 // 1024} MB",
+                               message_en=f"{name} is larger than {MAX_BYTES // 1024 // 1024} MB")
             paths.append(p)
-        from starlette.concurrency import run_in_threadpool
-
-        report = await run_in_threadpool(import_lists, store, paths, dry_run, lang, year=year, actor=principal.label)
+        report = await run_in_threadpool(import_lists, store, paths, dry_run, lang, year=year, actor=principal.label,
+                                         strict=strict)
     body = report.to_dict()
     for fdesc in body.get("files", []):
         fdesc["path"] = Path(str(fdesc.get("path", ""))).name

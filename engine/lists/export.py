@@ -18,13 +18,15 @@ from ..store.base import Batch, GraphStore, Props
 from .headers import (
     LEVEL_OF_LABEL,
     LISTS,
+    MEASURE_UNITS,
     ORDER,
+    ROW_NUMBER_HEADERS,
     TYPE_DOC,
     Column,
     ListSpec,
     spec_for,
 )
-from .io import write_rows
+from .io import DEFAULT_LIMITS, MB, write_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS_PATH = ROOT / "docs" / "LISTS.md"
@@ -361,8 +363,27 @@ def _md(s: Any) -> str:
     return str(s).replace("|", "\\|").replace("\n", " ")
 
 
+def _also(col: Column) -> str:
+    """Other spellings of a header, and an example of its forms with a unit."""
+    forms = [a for a in col.aliases if a != col.zh]
+    base = col.zh.split("(")[0]
+    if base != col.zh:
+        forms.insert(0, base)
+    if col.units:
+        forms.append(f"{base}（{col.units[0]}）")
+        forms.append(f"{base}【{col.units[0]}】")
+    return "、".join(forms)
+
+
+def _units(col: Column) -> str:
+    if col.units == MEASURE_UNITS:
+        return "按类别：小时、场次、千元、件、个（也可：" + "、".join(MEASURE_UNITS[5:]) + "）"
+    return "、".join(col.units)
+
+
 def render_docs() -> str:
     """docs/LISTS.md, generated from the header table."""
+    L = DEFAULT_LIMITS
     out = [
         "# 清单格式 / List file formats",
         "",
@@ -375,11 +396,36 @@ def render_docs() -> str:
         "- Files: `.xlsx` (first sheet), `.csv` (UTF-8 with or without BOM, or GB18030), `.json` (a list of",
         "  objects, or `{\"rows\": [...]}`). The list is told by the file name (`资源清单.xlsx`, `resources.csv`,",
         "  `西城社区需求清单.xlsx`), else by the headers.",
-        "- Headers: Chinese or English, case, spaces and underscores ignored; a bracketed suffix may be left off.",
+        f"- Header row: the first row (among the first {L.header_scan}) that holds every required column of the list; "
+        "a merged",
+        "  title (某某社区2026年需求清单), a note or a blank row above it is skipped, and the report says which row",
+        "  was taken. With none, the file is refused with its missing columns.",
+        "- Headers: Chinese or English, one normal form: full-width letters, digits and brackets read as half-width",
+        "  (Unicode NFKC), spaces of every kind (ideographic, no-break, zero-width, a line break in the cell), case,",
+        "  underscores, hyphens and a leading `*` ignored. Bracketed parts of either width — `（件）` `(件)` `【件】`",
+        "  `[件]`, also `/件` and `（单位：件）` — are split off: a unit must be one of the column's units (next",
+        "  column; `服务半径（小时）` is refused, the column is in minutes); anything else (`（必填）`, `(WGS84)`)",
+        "  is a note and ignored. An amount stated in a unit (`可提供数量（件）`) must be the measure of each row's",
+        "  category (医疗服务 counts 小时): a row of another measure is refused.",
+        "- A column that is not recognised is not imported: it is a warning in the report (`warnings`; the CLI",
+        "  prints it in red). `fourlinks import --strict` (API: `strict=true`) rejects the file instead. A",
+        "  serial-number column (" + "、".join(f"`{h}`" for h in sorted(ROW_NUMBER_HEADERS))
+        + ") is ignored without a warning.",
+        f"- Limits of one import (`engine.lists.io.ReadLimits`): {L.max_file_bytes // MB} MB a file "
+        f"({L.max_json_bytes // MB} MB a JSON file, which is parsed whole), "
+        f"{L.max_rows:,} data rows in all",
+        f"  files, {L.max_columns} columns, {L.max_cell_chars:,} characters a cell, {L.max_seconds:.0f} s to "
+        "read and check them. An XLSX whose shared strings",
+        f"  expand past {L.max_xlsx_strings_bytes // MB} MB (another part past {L.max_xlsx_part_bytes // MB} MB, a "
+        f"sheet past {L.max_xlsx_sheet_bytes // MB} MB), or that declares more than {2 * L.max_rows + L.header_scan:,}",
+        f"  rows or {L.max_columns} columns, or holds a row of more than {4 * L.max_columns:,} cells, is refused "
+        "before it is parsed.",
+        "  Through the API also 100 MB and 50 files a request",
+        "  (`api/routes/files.py`). Past a limit: `too_large`, HTTP 413, nothing applied.",
         "- Values: yes/no columns take 是/否, true/false, yes/no, 1/0; code columns take the code, the Chinese",
         "  label or the English label; months take 全年, `3,4,5` or `3-5`; tags and id lists are separated by",
         "  、 or commas.",
-        "- Row numbers in error reports are the rows you see in Excel (the header is row 1); for JSON, the",
+        "- Row numbers in error reports are the rows you see in Excel (the header row as found); for JSON, the",
         "  item's position (1 = first).",
         "- Import order: areas → units → party organisations → members → resources → demands; a reference may",
         "  point at a row of the same import or at something already in the store.",
@@ -402,15 +448,16 @@ def render_docs() -> str:
             "",
             spec.doc_en,
             "",
-            "| 中文列名 | English header | 类型 / type | 必填 / required | 说明 | meaning | 可选值 / allowed |",
-            "| --- | --- | --- | --- | --- | --- | --- |",
+            "| 中文列名 | English header | 也可写作 / also accepted | 单位 / units | 类型 / type | 必填 / required "
+            "| 说明 | meaning | 可选值 / allowed |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         for c in spec.columns:
             t_zh, t_en = TYPE_DOC[c.type]
             allowed = _allowed(c, "zh")
             out.append(
-                f"| {_md(c.zh)} | `{c.key}` | {_md(t_zh)} / {_md(t_en)} | {'是 / yes' if c.required else ''} | "
-                f"{_md(c.doc_zh)} | {_md(c.doc_en)} | {_md(allowed)} |"
+                f"| {_md(c.zh)} | `{c.key}` | {_md(_also(c))} | {_md(_units(c))} | {_md(t_zh)} / {_md(t_en)} | "
+                f"{'是 / yes' if c.required else ''} | {_md(c.doc_zh)} | {_md(c.doc_en)} | {_md(allowed)} |"
             )
         out.append("")
     out += ["## 代码表 / Codes", ""]

@@ -6,14 +6,20 @@ Six lists, each a spreadsheet with one header row: 区域清单 (areas), 共建�
 a type, whether it is required and a description in both languages. Import, export, the
 XLSX templates and docs/LISTS.md all read this table, so they cannot disagree.
 
-Headers match ignoring case, spaces, underscores and full-width brackets; a header's
-bracketed suffix may be left off (``服务半径`` for ``服务半径(分钟)``). Code columns accept
-the code, its Chinese label or its English label.
+Headers are recognised by one function, ``ListSpec.match``, over one normal form
+(``norm_header``): Unicode NFKC (full-width letters, digits and brackets become half-width),
+every kind of space removed (ideographic, no-break, zero-width, line breaks inside a cell),
+case, underscores, hyphens and required-column marks (``*``, ``※``) ignored. Bracketed parts
+of either width, ``(件)`` ``（件）`` ``【件】`` ``[件]``, are split off: one that names a unit is
+checked against the column's units (``服务半径（小时）`` is refused: the column is in minutes),
+any other (``（必填）``, ``(WGS84)``) is a note and ignored. Code columns accept the code, its
+Chinese label or its English label.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,9 +173,15 @@ class Column:
     aliases: tuple[str, ...] = ()
     example: Any = None
     prop: str | None = None  # node property it fills (None: a relationship or a helper column)
+    units: tuple[str, ...] = ()  # units a header may state in brackets, first the one shown in docs
 
     def header(self, lang: str = "zh") -> str:
         return self.zh if lang == "zh" else self.key
+
+    @property
+    def unit_set(self) -> frozenset[str]:
+        """Every unit spelling this column accepts in a header, normalised."""
+        return frozenset(norm_unit(u) for u in self.units)
 
     @property
     def code_set(self) -> CodeSet | None:
@@ -216,21 +228,101 @@ class ListSpec:
         return f"{self.zh if lang == 'zh' else self.kind}.{fmt}"
 
     def header_map(self) -> dict[str, str]:
-        """Normalised header spelling -> column key."""
+        """Normalised header spelling (brackets split off) -> column key."""
+        cached = _HEADER_MAPS.get(self.kind)
+        if cached is not None:
+            return cached
         out: dict[str, str] = {}
         for c in self.columns:
             for h in (c.key, c.zh, *c.aliases):
                 out.setdefault(norm_header(h), c.key)
-                short = norm_header(re.sub(r"[(（].*?[)）]", "", h))
-                if short:
-                    out.setdefault(short, c.key)
+                base, _ = split_header(h)
+                if base:
+                    out.setdefault(base, c.key)
+        _HEADER_MAPS[self.kind] = out
         return out
+
+    def match(self, header: Any) -> HeaderMatch:
+        """Recognise one header as written: its column, and the unit it states, checked.
+
+        The one place headers are recognised (import, header-row detection, list detection)."""
+        written = "" if header is None else str(header)
+        hm = self.header_map()
+        full = norm_header(written)
+        base, notes = split_header(written)
+        key = hm.get(full) or hm.get(base)
+        if key is None:
+            return HeaderMatch(written, None, ignored=base in ROW_NUMBER_HEADERS)
+        col = self.column(key)
+        if full in hm and not notes:
+            return HeaderMatch(written, key)
+        stated = None
+        for note in notes:
+            unit = norm_unit(note)
+            if unit in col.unit_set or (unit.endswith("/年") and unit[:-2] in col.unit_set):
+                stated = note
+            elif unit in KNOWN_UNITS:
+                return HeaderMatch(written, key, note, unit_ok=False, expected=col.units)
+        return HeaderMatch(written, key, stated)
+
+
+_HEADER_MAPS: dict[str, dict[str, str]] = {}
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """What one header of a file was recognised as."""
+
+    header: str  # as written in the file
+    key: str | None  # the column, None when not recognised
+    unit: str | None = None  # the unit the header states, as written inside its brackets
+    unit_ok: bool = True  # False: it states a unit the column is not in
+    expected: tuple[str, ...] = ()  # the column's units, when unit_ok is False
+    ignored: bool = False  # a column of row numbers (序号): nothing in it to import, nothing to warn about
+
+    def unit_problem(self) -> tuple[str, str] | None:
+        """The reason, in Chinese and English, when the stated unit is not the column's."""
+        if self.unit_ok:
+            return None
+        if not self.expected:
+            return (f"列名中的单位“{self.unit}”不适用：本列不带单位",
+                    f"the header states the unit {self.unit!r}, but this column has no unit")
+        zh = "、".join(self.expected)
+        return (f"列名中的单位“{self.unit}”与本列单位不符（应为 {zh}），请按本列单位填写并改正列名",
+                f"the header states the unit {self.unit!r}, but the column is in {', '.join(self.expected)}; "
+                "give the amounts in the column's unit and correct the header")
+
+
+ROW_NUMBER_HEADERS = frozenset({"序号", "行号", "no", "no.", "sn", "s/n", "seq"})
+"""Headers of the serial-number column most office sheets start with."""
+
+# Every kind of space, including ones ``str.isspace`` misses (zero-width, BOM, word joiner).
+_SPACE_LIKE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff_\-]+")
+_MARKS = "*※★☆#"  # required-column marks put before or after a header
+_GROUP = re.compile(r"[(\[{<【〔〖「『《]([^()\[\]{}<>【】〔〕〖〗「」『』《》]*)[)\]}>】〕〗」』》]")
 
 
 def norm_header(h: Any) -> str:
-    s = str(h or "").strip().lower().replace("（", "(").replace("）", ")")
-    s = s.lstrip("\ufeff*")
-    return re.sub(r"[\s_\-]+", "", s)
+    """The one normal form of a header: NFKC (full-width → half-width), no spaces of any
+    kind, lower case, without underscores, hyphens and required-column marks."""
+    s = unicodedata.normalize("NFKC", str(h or "")).lower()
+    s = _SPACE_LIKE.sub("", s)
+    return s.strip(_MARKS + ":：")
+
+
+def split_header(h: Any) -> tuple[str, list[str]]:
+    """A header's normal form without its bracketed parts, and those parts (normalised):
+    ``可提供数量（件）`` → (``可提供数量``, [``件``]). A unit after a slash counts too
+    (``可提供数量/件``), as does ``单位：件`` inside the brackets."""
+    s = norm_header(h)
+    notes = [m.group(1) for m in _GROUP.finditer(s)]
+    base = _GROUP.sub("", s)
+    if not notes and "/" in base:
+        head, _, tail = base.rpartition("/")
+        if head and norm_unit(tail) in KNOWN_UNITS:
+            base, notes = head, [tail]
+    notes = [re.sub(r"^(单位|unit|units)[:：]?", "", n) for n in notes]
+    return base.strip(_MARKS + ":："), [n for n in notes if n]
 
 
 _SPACES = re.compile(r"\s+")
@@ -239,6 +331,44 @@ _SPACES = re.compile(r"\s+")
 def norm_value(v: Any) -> str:
     s = str(v).strip().lower().replace("（", "(").replace("）", ")")
     return _SPACES.sub(" ", s) if " " in s or "\t" in s or "\n" in s else s
+
+
+def norm_unit(u: str) -> str:
+    return norm_header(u).removeprefix("单位:").removeprefix("单位")
+
+
+# Units a header may state; a bracketed part naming one of these must be the column's unit.
+MEASURE_UNITS = ("小时", "场次", "千元", "件", "个", "时", "h", "场", "次", "位", "课时")
+"""Amounts of resources and demands are in their kind's measure (小时/场次/千元/件/个)."""
+MEASURE_OF_UNIT = {
+    **dict.fromkeys(("小时", "时", "h", "课时"), "hours"), **dict.fromkeys(("场次", "场", "次"), "sessions"),
+    "千元": "kyuan", "件": "items", **dict.fromkeys(("个", "位"), "places"),
+}
+MEASURE_ZH = {k.measure: k.measure_zh for k in RESOURCE_KINDS.values()}
+
+
+def measure_problem(kind: str, category: str, unit: str) -> tuple[str, str] | None:
+    """When a header states the unit of an amount column (``可提供数量（件）``), each row's
+    category must be measured in it: 医疗服务 counts hours, so 40 of it is not 40 items."""
+    if kind == "resources":
+        rk = RESOURCE_KINDS.get(category)
+        measure, label = (rk.measure, rk.zh) if rk else (None, category)
+    else:
+        dc = DEMAND_CATEGORIES.get(category)
+        measure, label = (dc.measure, dc.zh) if dc else (None, category)
+    stated = MEASURE_OF_UNIT.get(norm_unit(unit))
+    if measure is None or stated is None or stated == measure:
+        return None
+    zh = MEASURE_ZH.get(measure, measure)
+    return (f"列名写明单位“{unit}”，但本行类别“{label}”按{zh}计量，请换算为{zh}或改正列名",
+            f"the header states the unit {unit!r}, but {label} is measured in {zh} ({measure}); "
+            "convert the amount or correct the header")
+KNOWN_UNITS = frozenset(norm_unit(u) for u in (
+    *MEASURE_UNITS, "分钟", "分", "min", "秒", "天", "日", "周", "月", "年", "岁", "元", "万元", "百元", "亿元",
+    "元/年", "万元/年", "人", "名", "户", "家", "栋", "幢", "座", "项", "吨", "公斤", "千克", "kg", "斤", "米", "m",
+    "公里", "km", "千米", "平方米", "m2", "亩", "台", "套", "份", "辆", "处", "间", "张", "本", "箱", "袋", "%",
+    "度", "°", "hours", "hour", "minutes", "minute", "yuan", "people", "persons",
+))
 
 
 def _c(key: str, zh: str, type: ColType, required: bool = False, doc_zh: str = "", doc_en: str = "",
@@ -250,17 +380,18 @@ def _c(key: str, zh: str, type: ColType, required: bool = False, doc_zh: str = "
 
 def _lat() -> Column:
     return _c("lat", "纬度", "float", False, "纬度（WGS84，如 30.66）", "latitude, WGS84 degrees (e.g. 30.66)",
-              aliases=("latitude", "纬度(wgs84)"), example=30.6648)
+              aliases=("latitude", "纬度(wgs84)"), example=30.6648, units=("度", "°"))
 
 
 def _lon() -> Column:
     return _c("lon", "经度", "float", False, "经度（WGS84，如 117.49）", "longitude, WGS84 degrees (e.g. 117.49)",
-              aliases=("longitude", "lng", "经度(wgs84)"), example=117.4912)
+              aliases=("longitude", "lng", "经度(wgs84)"), example=117.4912,
+              units=("度", "°"))
 
 
 def _months() -> Column:
     return _c("months", "可用月份", "months", False, "可用/需要的月份，留空或“全年”表示全年",
-              "months available/needed; blank or 全年 means all year", aliases=("月份",), example="3-5")
+              "months available/needed; blank or 全年 means all year", aliases=("月份",), example="3-5", units=("月",))
 
 
 def _tags() -> Column:
@@ -270,7 +401,7 @@ def _tags() -> Column:
 
 def _year() -> Column:
     return _c("year", "年度", "int", False, "清单年度，如 2024", "list year, e.g. 2024", min=2000, max=2100,
-              example=2024)
+              example=2024, units=("年",))
 
 
 AREAS = ListSpec(
@@ -286,15 +417,16 @@ AREAS = ListSpec(
         _lat(),
         _lon(),
         _c("households", "户数", "int", False, "社区或网格的户数", "households of a community or grid", min=0,
-           example=2800),
+           units=("户",), example=2800),
         _c("rating", "评级", "code", False, "社区党组织ABC评级（仅社区）", "ABC rating of the community party "
            "organisation (communities only)", codes="rating", aliases=("abc评级",), example="A"),
         _c("kind", "类型", "code", False, "区县：区/县/开发区；街道：街道/乡镇",
            "district: district/county/zone; street: street/township", codes="area_kind"),
         _c("working_fund", "工作经费(元/年)", "int", False, "社区每年工作经费（元，仅社区）",
            "community working fund, yuan a year (communities only)", min=0, aliases=("工作经费",),
-           example=200000),
-        _c("buildings", "楼栋数", "int", False, "网格内楼栋数（仅网格）", "buildings in the grid (grids only)", min=0),
+           units=("元/年", "元", "yuan"), example=200000),
+        _c("buildings", "楼栋数", "int", False, "网格内楼栋数（仅网格）", "buildings in the grid (grids only)", min=0,
+           units=("栋", "幢", "座")),
         _c("name_en", "英文名称", "str", False, "英文名称（仅市、区县）", "English name (city and district only)"),
     ),
     ("areas", "area", "区域", "网格清单", "社区清单"),
@@ -318,10 +450,11 @@ UNITS = ListSpec(
         _lat(),
         _lon(),
         _c("max_projects", "年度项目上限", "int", False, "每年最多承接的共建项目数",
-           "most co-building projects a year", min=0, aliases=("项目上限",), example=5),
+           "most co-building projects a year", min=0, aliases=("项目上限",), units=("个", "项"), example=5),
         _c("reliability", "履约评分", "float", False, "履约评分 0–1（来自以往评价）",
            "reliability 0..1 (from past evaluations)", min=0, max=1, example=0.9),
-        _c("employees", "职工数", "int", False, "职工人数", "number of employees", min=0, example=1200),
+        _c("employees", "职工数", "int", False, "职工人数", "number of employees", min=0,
+           units=("人", "名"), example=1200),
         _c("committees", "加入大党委", "refs", False, "作为成员单位加入的社区“大党委”（社区编号，可多个）",
            "communities whose big party committee the unit belongs to (community ids)",
            aliases=("大党委",), example="C001", prop=None),
@@ -332,7 +465,7 @@ UNITS = ListSpec(
         _c("party_org_level", "党组织层级", "code", False, "党委/党总支/党支部",
            "committee/general branch/branch", codes="org_level", example="党委", prop=None),
         _c("party_members", "党员数", "int", False, "本单位党组织党员数", "members of the unit's party organisation",
-           min=0, example=150, prop=None),
+           min=0, units=("人", "名"), example=150, prop=None),
     ),
     ("units", "unit", "共建单位", "单位", "驻区单位"),
     "驻区共建单位，每行一个；可同时填写本单位党组织。",
@@ -351,7 +484,7 @@ ORGS = ListSpec(
            codes="org_kind", aliases=("类型",), example="社区"),
         _c("owner", "所属编号", "ref", False, "所属单位、社区或网格的编号", "id of the unit, community or grid it "
            "belongs to", aliases=("所属",), example="C001", prop=None),
-        _c("members", "党员数", "int", False, "党员人数", "number of members", min=0, example=86),
+        _c("members", "党员数", "int", False, "党员人数", "number of members", min=0, units=("人", "名"), example=86),
     ),
     ("orgs", "org", "party_orgs", "partyorgs", "党组织"),
     "社区、网格、小区和行业党组织（单位党组织也可写在共建单位清单里）。",
@@ -369,8 +502,9 @@ MEMBERS = ListSpec(
            "community the in-service member reports to", aliases=("报到社区编号",), example="C001", prop=None),
         _c("in_service", "在职", "bool", False, "是否在职党员（是/否）", "in-service member (yes/no)",
            aliases=("是否在职",), example="是"),
-        _c("points", "积分", "int", False, "志愿服务积分", "volunteer points", min=0, example=120),
-        _c("volunteer_times", "志愿服务次数", "int", False, "志愿服务次数", "times volunteered", min=0, example=12),
+        _c("points", "积分", "int", False, "志愿服务积分", "volunteer points", min=0, units=("分",), example=120),
+        _c("volunteer_times", "志愿服务次数", "int", False, "志愿服务次数", "times volunteered", min=0,
+           units=("次",), example=12),
     ),
     ("members", "member", "党员"),
     "党员，尤其是到社区报到的在职党员。",
@@ -389,13 +523,14 @@ RESOURCES = ListSpec(
            aliases=("类别",), example="医疗服务"),
         _c("capacity", "可提供数量", "int", True, "全年可提供的数量（小时/场次/千元/件/个，按类别）",
            "amount offered in the year, in the kind's measure (hours/sessions/kyuan/items/places)",
-           min=0, aliases=("数量",), example=40),
+           min=0, aliases=("数量",), example=40, units=MEASURE_UNITS),
         _c("min_allocation", "最小分配量", "int", False, "一个项目最少分配的数量", "least useful amount per project",
-           min=0, example=4),
+           min=0, example=4, units=MEASURE_UNITS),
         _c("travel_mode", "出行方式", "code", False, "步行/骑行/车行", "walk/bike/car", codes="travel_mode",
            example="车行"),
         _c("reach_minutes", "服务半径(分钟)", "int", False, "服务半径，出行分钟数（默认15）",
-           "reach in travel minutes (default 15)", min=1, max=600, aliases=("服务半径分钟",), example=30),
+           "reach in travel minutes (default 15)", min=1, max=600, aliases=("服务半径分钟",),
+           units=("分钟", "分", "min", "minutes"), example=30),
         _c("max_level", "最高服务层级", "code", False, "最远服务到哪一级（网格/社区/街道/区县/市）",
            "widest level served (grid/community/street/district/city)", codes="level", example="街道"),
         _months(),
@@ -424,16 +559,16 @@ DEMANDS = ListSpec(
         _c("category", "需求类别", "code", True, "需求类别", "demand category", codes="demand_category",
            aliases=("类别",), example="健康义诊"),
         _c("quantity", "需求数量", "int", True, "需要的数量（按类别计量：小时/场次/千元/件/个）",
-           "amount needed, in the category's measure", min=1, aliases=("数量",), example=16),
+           "amount needed, in the category's measure", min=1, aliases=("数量",), example=16, units=MEASURE_UNITS),
         _c("priority", "优先级", "int", False, "优先级 1–5（5 最高）", "priority 1..5 (5 highest)", min=1, max=5,
            example=4),
         _c("support", "群众支持数", "int", False, "支持该需求的居民人数", "residents backing it", min=0,
-           example=120),
+           units=("人", "名", "people"), example=120),
         _c("must_cover", "必须满足", "bool", False, "是否必须满足（是/否）", "must be covered (yes/no)", example="否"),
         _c("splittable", "可拆分", "bool", False, "可否由多个单位分担（是/否）", "may be split between units (yes/no)",
            example="是"),
         _c("max_partners", "最多共建单位数", "int", False, "最多由几家单位共同承担", "most partner units",
-           min=1, example=2),
+           min=1, units=("家", "个"), example=2),
         _months(),
         _tags(),
         _year(),

@@ -23,6 +23,7 @@ from ..audit import event
 from ..errors import FourlinksError, ImportRejected
 from ..store.base import Batch, GraphStore
 from .headers import LISTS, ORDER
+from .io import ReadLimits
 from .validate import FileSpec, RowError, validate_lists
 
 
@@ -43,6 +44,7 @@ class ImportReport:
     warnings: list[RowError] = field(default_factory=list)
     event: str | None = None
     chunked: bool = False  # written by bulk_load in several transactions (larger than the store's atomic_rows)
+    header_rows: dict[str, int] = field(default_factory=dict)  # path -> row taken as the header row
 
     @property
     def ok(self) -> bool:
@@ -53,7 +55,7 @@ class ImportReport:
             "applied": self.applied,
             "dry_run": self.dry_run,
             "ok": self.ok,
-            "files": [{"list": k, "path": p} for k, p in self.files],
+            "files": [{"list": k, "path": p, "header_row": self.header_rows.get(p)} for k, p in self.files],
             "counts": self.counts,
             "created": self.created,
             "updated": self.updated,
@@ -65,11 +67,18 @@ class ImportReport:
             "chunked": self.chunked,
         }
 
-    def summary(self, lang: str | None = None) -> str:
-        """A few lines for a terminal: what was read, what happened, the first errors."""
+    def summary(self, lang: str | None = None, warnings: bool = True) -> str:
+        """A few lines for a terminal: what was read, what happened, the first errors (and
+        the first warnings, unless the caller shows them its own way)."""
         lang = lang or self.lang
         zh = lang == "zh"
         lines = []
+        for _, path in self.files:
+            row = self.header_rows.get(path, 1)
+            if row > 1:
+                name = Path(path).name
+                lines.append(f"{name}：表头在第 {row} 行（其上的标题、空行或说明已跳过）" if zh
+                             else f"{name}: header row {row} (the title, blank or note rows above it were skipped)")
         for kind in ORDER:
             if kind not in self.counts:
                 continue
@@ -94,8 +103,8 @@ class ImportReport:
                 f"已导入：{self.nodes} 个节点，{self.rels} 条关系" if zh
                 else f"imported: {self.nodes} nodes, {self.rels} relationships"
             )
-        for w in self.warnings[:20]:
-            lines.append(("  提示：" if zh else "  note: ") + w.format(lang))
+        for w in self.warnings[:20] if warnings else ():
+            lines.append(("  警告：" if zh else "  warning: ") + w.format(lang))
         return "\n".join(lines)
 
 
@@ -109,17 +118,21 @@ def import_lists(
     actor: str | None = None,
     audit: bool = True,
     raise_on_error: bool = False,
+    strict: bool = False,
+    limits: ReadLimits | None = None,
 ) -> ImportReport:
     """Validate ``paths`` (``{kind: path}``, a list of paths, one path or a folder) against the
     store and, when every record is good and ``dry_run`` is false, write them all in one batch.
 
     Never applies part of a rejected import (see the module docstring for one larger than the
     store's ``atomic_rows``). Returns the report; with ``raise_on_error`` a rejected
-    import raises ``ImportRejected`` carrying it instead."""
-    res = validate_lists(paths, store, lang, year=year)
+    import raises ``ImportRejected`` carrying it instead. ``strict``: an unrecognised column
+    rejects the file. Past one of ``limits`` it raises ``TooLarge`` (nothing is applied)."""
+    res = validate_lists(paths, store, lang, year=year, strict=strict, limits=limits)
     rep = ImportReport(
         dry_run=dry_run, lang=lang, files=res.files, counts=res.counts, created=res.created, updated=res.updated,
         nodes=len(res.batch.nodes), rels=len(res.batch.rels), errors=list(res.errors), warnings=list(res.warnings),
+        header_rows=dict(res.header_rows),
     )
     if res.ok and not dry_run and len(res.batch):
         batch = res.batch

@@ -23,7 +23,7 @@ from typing import Any
 from graph_schema import SCHEMA
 
 from ..audit import now
-from ..errors import InvalidInput
+from ..errors import InvalidInput, TooLarge
 from ..geo import in_china
 from ..store.base import Batch, GraphStore, validate_batch
 from . import items
@@ -33,14 +33,15 @@ from .headers import (
     FALSE_WORDS,
     KINDS_OF_LEVEL,
     LISTS,
+    MEASURE_UNITS,
     ORDER,
     PARENT_LEVEL,
     TRUE_WORDS,
     Column,
-    norm_header,
+    measure_problem,
     spec_for,
 )
-from .io import Table, cell_text, detect_kind, read_table
+from .io import ReadBudget, ReadLimits, Table, cell_text, detect_kind, read_table
 
 LABEL_ZH = {
     "City": "市", "District": "区县", "Street": "街道", "Community": "社区", "Grid": "网格", "Unit": "共建单位",
@@ -112,6 +113,7 @@ class ImportResult:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     lang: str = "zh"
+    header_rows: dict[str, int] = field(default_factory=dict)  # path -> the row taken as the header row
 
     @property
     def ok(self) -> bool:
@@ -319,8 +321,11 @@ def _resolve(files: FileSpec) -> list[tuple[str | None, Path]]:
 
 
 class _Validator:
-    def __init__(self, store: GraphStore, lang: str, year: int | None) -> None:
+    def __init__(self, store: GraphStore, lang: str, year: int | None, strict: bool = False,
+                 limits: ReadLimits | None = None) -> None:
         self.store = store
+        self.strict = strict
+        self.budget = ReadBudget(limits)
         self.precise = getattr(store, "kind", "") == "embedded"  # label_of is free: also catch Round/Event ids
         self.lang = lang
         self.year = year
@@ -359,7 +364,9 @@ class _Validator:
                 self.error(None, "", "文件不存在", "file not found", file=f, kind=kind or "")
                 continue
             try:
-                table = read_table(path)
+                table = read_table(path, kind, self.budget)
+            except TooLarge:
+                raise  # a limit stops the whole import, not one file
             except InvalidInput as e:
                 self.error(None, "", e.message, e.message_en, file=f, kind=kind or "")
                 continue
@@ -374,20 +381,31 @@ class _Validator:
                            f"{', '.join(s.kind for s in LISTS.values())}", file=f)
                 continue
             self.res.files.append((kind, f))
+            if table.header_row:
+                self.res.header_rows[f] = table.header_row
             self.table(kind, table)
 
     def table(self, kind: str, table: Table) -> None:
         spec = spec_for(kind)
-        hm = spec.header_map()
         cols: dict[str, str] = {}  # key -> header as written
+        measured: dict[str, str] = {}  # amount column -> the unit its header states
         hrow = table.header_row
         for h in table.headers:
-            key = hm.get(norm_header(h))
+            m = spec.match(h)
+            key = m.key
+            if key is not None and m.unit and m.unit_ok and spec.column(key).units == MEASURE_UNITS:
+                measured[key] = m.unit
             if key is None:
-                if h.strip():
-                    self.res.warnings.append(RowError(table.path, hrow, h, "未识别的列，已忽略",
-                                                      "unknown column, ignored", "", kind))
+                if h.strip() and not m.ignored:
+                    zh, en = "未识别的列，此列数据不会导入", "unknown column: its data is not imported"
+                    if self.strict:
+                        zh, en = zh + "（严格模式：拒绝导入）", en + " (strict: the file is rejected)"
+                    (self.res.errors if self.strict else self.res.warnings).append(
+                        RowError(table.path, hrow, h, zh, en, "", kind))
                 continue
+            bad_unit = m.unit_problem()
+            if bad_unit is not None:
+                self.error(None, key, *bad_unit, file=table.path, row=hrow, column=h, kind=kind)
             if key in cols:
                 if table.header_row:  # JSON keys may repeat across rows in two spellings: only CSV/XLSX
                     self.error(None, key, f"列重复：“{cols[key]}”与“{h}”是同一列",
@@ -412,7 +430,7 @@ class _Validator:
             if not table.header_row:  # JSON: each object may spell keys its own way
                 headers = {}
                 for h in raw:
-                    key = hm.get(norm_header(h))
+                    key = spec.match(h).key
                     if key is not None:
                         headers.setdefault(key, h)
             rec = Record(kind, table.path, n, {}, headers)
@@ -429,6 +447,10 @@ class _Validator:
                     continue
                 if parsed is not None:
                     rec.values[c.key] = parsed
+            for key, unit in measured.items():
+                problem = measure_problem(kind, rec.values.get("category", ""), unit)
+                if problem is not None and key in rec.values:
+                    self.error(rec, key, *problem, rec.values[key])
             self.records[kind].append(rec)
 
     # -- lookups ---------------------------------------------------------------------------------
@@ -762,14 +784,17 @@ class _Validator:
 AREAS_ZH = {"city": "市", "district": "区县", "street": "街道", "community": "社区", "grid": "网格"}
 
 
-def validate_lists(files: FileSpec, store: GraphStore, lang: str = "zh", *, year: int | None = None) -> ImportResult:
+def validate_lists(files: FileSpec, store: GraphStore, lang: str = "zh", *, year: int | None = None,
+                   strict: bool = False, limits: ReadLimits | None = None) -> ImportResult:
     """Read and check list files against each other and the store.
 
     ``files`` is ``{list kind: path}``, a list of paths (the list of each is told by its file
     name, else by its headers), a single path, or a folder of list files. ``year`` fills the
     year of resources and demands that leave it blank. The result's ``batch`` is empty unless
-    there is no error; nothing is written."""
-    return _Validator(store, lang, year).run(files)
+    there is no error; nothing is written. ``strict`` makes an unrecognised column an error
+    instead of a warning. Past one of ``limits`` (default ``ReadLimits()``) it raises
+    ``TooLarge``."""
+    return _Validator(store, lang, year, strict, limits).run(files)
 
 
 __all__ = ["LABEL_EN", "LABEL_ZH", "ImportResult", "Record", "RowError", "parse_cell", "parse_months",
