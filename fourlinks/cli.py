@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from engine.access import Principal
 from engine.config import Settings
 from engine.errors import FourlinksError
 from engine.store import GraphStore, open_store
@@ -147,11 +148,12 @@ def load(
         _fail(e, lang)
 
 
-def _import_files(s: GraphStore, files: list[Path], dry_run: bool, lang: str) -> bool:
+def _import_files(s: GraphStore, files: list[Path], dry_run: bool, lang: str, principal: Principal | None = None
+                  ) -> bool:
     """Import and print the row-level error table; True when the batch was valid."""
     from engine.lists import import_lists
 
-    report = import_lists(s, files, dry_run=dry_run, lang=lang)
+    report = import_lists(s, files, dry_run=dry_run, lang=lang, principal=principal)
     if report.errors:
         t = Table(title="导入错误 / import errors" if lang == "zh" else "import errors")
         for col in (("文件", "file"), ("行", "row"), ("列", "column"), ("原因", "reason")):
@@ -176,13 +178,24 @@ def _import_files(s: GraphStore, files: list[Path], dry_run: bool, lang: str) ->
 def import_cmd(
     files: Annotated[list[Path], typer.Argument(help="list files (CSV/XLSX/JSON)")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="validate only")] = False,
+    as_token: Annotated[str | None, typer.Option(
+        "--as-token", envvar="FOURLINKS_TOKEN",
+        help="import as the token's holder: a coordinator's rows must all lie in its scope")] = None,
     store: StoreOpt = None,
     lang: LangOpt = "zh",
 ) -> None:
-    """Import list files; any bad record rejects the whole batch / 导入清单。"""
+    """Import list files; any bad record rejects the whole batch / 导入清单。
+
+    Without ``--as-token`` the command acts as the operator of the data folder (an admin)."""
+    from engine.access import require
+    from engine.tokens import secret_from, verify
+
     try:
+        principal = verify(as_token, secret_from(_settings(store))) if as_token else None
         with _store(store) as s:
-            ok = _import_files(s, files, dry_run, lang)
+            if principal is not None:
+                require(s, principal, "lists.import", what=("导入清单", "import lists"))
+            ok = _import_files(s, files, dry_run, lang, principal)
     except FourlinksError as e:
         _fail(e, lang)
     if not ok:

@@ -64,10 +64,13 @@ async def import_files(
             paths.append(p)
         from starlette.concurrency import run_in_threadpool
 
-        report = await run_in_threadpool(import_lists, store, paths, dry_run, lang, year=year, actor=principal.label)
+        report = await run_in_threadpool(import_lists, store, paths, dry_run, lang, year=year,
+                                          principal=principal)
     body = report.to_dict()
     for fdesc in body.get("files", []):
         fdesc["path"] = Path(str(fdesc.get("path", ""))).name
+    for row in (*body.get("errors", []), *body.get("warnings", [])):  # the uploaded name, not the server's path
+        row["file"] = Path(str(row.get("file", ""))).name
     if report.errors:
         n = len(report.errors)
         return JSONResponse({"error": "import_rejected", "message": f"清单有 {n} 处错误，未导入任何数据",

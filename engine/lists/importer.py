@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -19,6 +19,9 @@ from ..errors import FourlinksError, ImportRejected
 from ..store.base import GraphStore
 from .headers import LISTS, ORDER
 from .validate import FileSpec, RowError, validate_lists
+
+if TYPE_CHECKING:
+    from ..access import Principal
 
 
 @dataclass
@@ -102,13 +105,23 @@ def import_lists(
     actor: str | None = None,
     audit: bool = True,
     raise_on_error: bool = False,
+    principal: Principal | None = None,
 ) -> ImportReport:
     """Validate ``paths`` (``{kind: path}``, a list of paths, one path or a folder) against the
     store and, when every record is good and ``dry_run`` is false, write them all in one batch.
 
-    Never applies part of an import. Returns the report; with ``raise_on_error`` a rejected
-    import raises ``ImportRejected`` carrying it instead."""
+    Never applies part of an import. ``principal``, when given, must be allowed every row
+    (``access.import_scope_errors``: a coordinator stays inside its scope) and is the actor.
+    Returns the report; with ``raise_on_error`` a rejected import raises ``ImportRejected``
+    carrying it instead."""
     res = validate_lists(paths, store, lang, year=year)
+    if principal is not None:
+        from ..access import import_scope_errors
+
+        actor = actor or principal.label
+        res.errors.extend(import_scope_errors(store, principal, res.records, lang))
+        if res.errors:
+            res.created, res.updated = {}, {}
     rep = ImportReport(
         dry_run=dry_run, lang=lang, files=res.files, counts=res.counts, created=res.created, updated=res.updated,
         nodes=len(res.batch.nodes), rels=len(res.batch.rels), errors=list(res.errors), warnings=list(res.warnings),

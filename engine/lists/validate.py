@@ -111,6 +111,7 @@ class ImportResult:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     lang: str = "zh"
+    records: dict[str, list[Record]] = field(default_factory=dict)  # the rows read, by list (for scope checks)
 
     @property
     def ok(self) -> bool:
@@ -725,6 +726,7 @@ class _Validator:
 
     def run(self, files: FileSpec) -> ImportResult:
         self.read(files)
+        self.res.records = self.records
         self.rows()
         self.prefetch()
         self.register()
