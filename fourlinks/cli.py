@@ -373,7 +373,7 @@ def whatif(
     lang: LangOpt = "zh",
 ) -> None:
     """Run a what-if scenario on a copy of the data and compare / 情景推演（不改动现有数据）。"""
-    from engine.whatif import ScenarioError, load_spec_file, run_scenario
+    from engine.whatif import ScenarioError, load_spec_file, run_scenario, scenario_json
     from engine.whatif.report import terminal_tables, write_all
 
     try:
@@ -403,7 +403,7 @@ def whatif(
     folder = out or Path("out") / f"whatif-{spec.name}"
     files = write_all(res, folder, lang)
     if as_json:
-        sys.stdout.write(json.dumps(res.to_json(lang), ensure_ascii=False, default=str) + "\n")
+        sys.stdout.write(json.dumps(scenario_json(res, lang), ensure_ascii=False, default=str) + "\n")
         return
     for tb in terminal_tables(res, lang, full=full):
         console.print(tb)
