@@ -411,12 +411,22 @@ def whatif(
 
 
 # -- service -----------------------------------------------------------------------------------
+KEEP_ALIVE_SECONDS = 75.0
+"""How long the server keeps an idle connection. uvicorn's default, 5 s, equals httpx's (and
+many pools') ``keepalive_expiry``: a client reusing a connection just as the server closes it
+gets a reset, ``httpx.ReadError`` (seen once under Neo4j load; bench/bench_keepalive.py
+reproduces it). The server must outlast its clients' pools, so it closes idle connections last."""
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=4, help="round-job threads")] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+    keep_alive: Annotated[float, typer.Option(
+        "--keep-alive", min=1, envvar="FOURLINKS_KEEP_ALIVE",
+        help="seconds an idle keep-alive connection stays open")] = KEEP_ALIVE_SECONDS,
     store: StoreOpt = None,
 ) -> None:
     """Serve the HTTP API (docs at /docs) / 启动 HTTP 接口服务。"""
@@ -424,7 +434,8 @@ def serve(
 
     from api import create_app
 
-    uvicorn.run(create_app(_settings(store), workers=workers), host=host, port=port, log_level=log_level)
+    uvicorn.run(create_app(_settings(store), workers=workers), host=host, port=port, log_level=log_level,
+                timeout_keep_alive=keep_alive)
 
 
 @app.command()
