@@ -238,7 +238,9 @@ def bench_store(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                 rid = r.json()["id"]
                 done = wait_round(c, rid, coord)
                 assert done["status"] == "done", done
-                assert c.post(f"{V1}/rounds/{rid}/publish", headers=coord).status_code == 200
+                r = c.post(f"{V1}/rounds/{rid}/publish", headers=coord)
+                if r.status_code != 200:
+                    raise RuntimeError(f"publish answered {r.status_code}: {r.text[:2000]}\n{srv.log_tail()}")
                 items: list[dict[str, Any]] = []
                 while len(items) < args.projects:
                     page = c.get(f"{V1}/rounds/{rid}/projects", params={"skip": len(items), "limit": 200},
