@@ -1,7 +1,7 @@
 """Scope on every write: a neighbouring community's coordinator (C2) is refused with a 403 on
-every write route about C1's data, and the store is exactly as it was (no node, no
-relationship property, no event written); an import touching anything outside the
-coordinator's scope is rejected whole, naming file, row and column (issue 12, item 1).
+every write route about C1's data, and nothing changed (no node of any list label or event
+written or removed, the item the route names untouched); an import touching anything outside
+the coordinator's scope is rejected whole, naming file, row and column (issue 12, item 1).
 
 Runs on both stores (the ``store`` fixture of tests/conftest.py)."""
 
