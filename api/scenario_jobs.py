@@ -13,7 +13,7 @@ from typing import Any
 
 from engine.errors import FourlinksError, NotFound
 from engine.store.base import GraphStore
-from engine.whatif import run_scenario
+from engine.whatif import run_scenario, scenario_json
 from engine.whatif.report import write_all
 from engine.whatif.spec import ScenarioSpec
 
@@ -73,7 +73,7 @@ class ScenarioJobs:
                 time_limit=time_limit,
             )
             write_all(res, self.folder / sid, lang)
-            self._set(sid, status="done", stage="done", progress=1.0, result=res.to_json(lang))
+            self._set(sid, status="done", stage="done", progress=1.0, result=scenario_json(res, lang))
         except FourlinksError as e:
             self._set(sid, status="failed", error={"message": e.message, "message_en": e.message_en})
         except Exception as e:  # a job records every failure instead of vanishing

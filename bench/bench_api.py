@@ -62,11 +62,12 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(q * len(xs)))]
 
 
-def summary(name: str, lat: list[float], seconds: float, codes: dict[int, int]) -> dict[str, Any]:
+def summary(name: str, lat: list[float], seconds: float, codes: dict[Any, int]) -> dict[str, Any]:
     return {"phase": name, "requests": len(lat), "seconds": round(seconds, 2),
             "throughput_rps": round(len(lat) / seconds, 1) if seconds else None,
             "p50_ms": round(1000 * pct(lat, 0.5), 2), "p99_ms": round(1000 * pct(lat, 0.99), 2),
-            "mean_ms": round(1000 * statistics.fmean(lat), 2) if lat else None, "codes": dict(sorted(codes.items()))}
+            "mean_ms": round(1000 * statistics.fmean(lat), 2) if lat else None,
+            "codes": dict(sorted(codes.items(), key=lambda kv: str(kv[0])))}
 
 
 def hdr(role: str, scope: str | None, sub: str) -> dict[str, str]:
@@ -79,16 +80,24 @@ class Server:
     def __init__(self, env: dict[str, str]) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # the server's log goes to a file: an unread pipe fills (64 KB of driver retry warnings
+        # under a Neo4j race) and then blocks the server mid-request
+        self.log_path = Path(env["FOURLINKS_DATA_DIR"]).parent / "server.log"
+        self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "fourlinks", "serve", "--port", str(self.port), "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def log_tail(self, n: int = 4000) -> str:
+        self.log.flush()
+        return self.log_path.read_text(errors="replace")[-n:]
 
     def wait_ready(self, timeout: float = 120) -> None:
         t0 = time.monotonic()
         with httpx.Client(trust_env=False) as c:
             while time.monotonic() - t0 < timeout:
                 if self.proc.poll() is not None:
-                    raise RuntimeError(f"server exited: {self.proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+                    raise RuntimeError(f"server exited: {self.log_tail()}")
                 try:
                     if c.get(f"{self.url}/readyz").status_code == 200:
                         return
@@ -103,6 +112,7 @@ class Server:
             self.proc.wait(30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        self.log.close()
 
 
 def wait_round(c: httpx.Client, rid: str, h: dict[str, str], timeout: float = 1800) -> dict[str, Any]:
@@ -115,12 +125,26 @@ def wait_round(c: httpx.Client, rid: str, h: dict[str, str], timeout: float = 18
     raise RuntimeError(f"round {rid} did not finish")
 
 
+async def send(request: Any) -> int | str:
+    """The status of one request, or the name of the transport error that ended it (counted
+    with the status codes, so a reset shows in the figures instead of ending the run)."""
+    try:
+        return (await request).status_code
+    except httpx.TransportError as e:
+        return type(e).__name__
+
+
+CLIENT_KEEPALIVE = 2.0
+"""Seconds a client keeps an idle pooled connection: shorter than the server's keep-alive
+(``fourlinks serve --keep-alive``, 75 s), so the client, not the server, closes idle ones."""
+
+
 async def race(url: str, projects: list[dict[str, Any]], clients: int) -> tuple[dict[str, Any], dict[str, int]]:
     """Every client claims every project (in its own shuffled order) for the project's unit."""
     lat: list[float] = []
-    codes: dict[int, int] = {}
+    codes: dict[Any, int] = {}
     wins: dict[str, int] = {}
-    limits = httpx.Limits(max_connections=clients)
+    limits = httpx.Limits(max_connections=clients, keepalive_expiry=CLIENT_KEEPALIVE)
 
     async def one(i: int, c: httpx.AsyncClient) -> None:
         h = hdr("admin", None, f"racer-{i}")
@@ -128,10 +152,11 @@ async def race(url: str, projects: list[dict[str, Any]], clients: int) -> tuple[
         random.Random(i).shuffle(order)
         for p in order:
             t = time.perf_counter()
-            r = await c.post(f"{V1}/projects/{p['id']}/claim", json={"unit": p["allocations"][0]["unit"]}, headers=h)
+            code = await send(c.post(f"{V1}/projects/{p['id']}/claim", json={"unit": p["allocations"][0]["unit"]},
+                                     headers=h))
             lat.append(time.perf_counter() - t)
-            codes[r.status_code] = codes.get(r.status_code, 0) + 1
-            if r.status_code == 200:
+            codes[code] = codes.get(code, 0) + 1
+            if code == 200:
                 wins[p["id"]] = wins.get(p["id"], 0) + 1
 
     t0 = time.perf_counter()
@@ -145,9 +170,9 @@ async def steady(url: str, rid: str, projects: list[dict[str, Any]], clients: in
     """80 % reads (a project, a page of the round's list), 20 % claims, for ``seconds``."""
     reads: list[float] = []
     claims: list[float] = []
-    codes: dict[int, int] = {}
+    codes: dict[Any, int] = {}
     stop = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=clients)
+    limits = httpx.Limits(max_connections=clients, keepalive_expiry=CLIENT_KEEPALIVE)
 
     async def one(i: int, c: httpx.AsyncClient) -> None:
         rng = random.Random(1000 + i)
@@ -157,16 +182,16 @@ async def steady(url: str, rid: str, projects: list[dict[str, Any]], clients: in
             t = time.perf_counter()
             if rng.random() < 0.8:
                 if rng.random() < 0.5:
-                    r = await c.get(f"{V1}/projects/{p['id']}", headers=h)
+                    code = await send(c.get(f"{V1}/projects/{p['id']}", headers=h))
                 else:
-                    r = await c.get(f"{V1}/rounds/{rid}/projects", params={"skip": rng.randrange(0, 100), "limit": 20},
-                                    headers=h)
+                    code = await send(c.get(f"{V1}/rounds/{rid}/projects",
+                                            params={"skip": rng.randrange(0, 100), "limit": 20}, headers=h))
                 reads.append(time.perf_counter() - t)
             else:
-                r = await c.post(f"{V1}/projects/{p['id']}/claim", json={"unit": p["allocations"][0]["unit"]},
-                                 headers=h)
+                code = await send(c.post(f"{V1}/projects/{p['id']}/claim", json={"unit": p["allocations"][0]["unit"]},
+                                         headers=h))
                 claims.append(time.perf_counter() - t)
-            codes[r.status_code] = codes.get(r.status_code, 0) + 1
+            codes[code] = codes.get(code, 0) + 1
 
     t0 = time.perf_counter()
     async with httpx.AsyncClient(base_url=url, trust_env=False, limits=limits, timeout=120) as c:
@@ -213,7 +238,9 @@ def bench_store(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                 rid = r.json()["id"]
                 done = wait_round(c, rid, coord)
                 assert done["status"] == "done", done
-                assert c.post(f"{V1}/rounds/{rid}/publish", headers=coord).status_code == 200
+                r = c.post(f"{V1}/rounds/{rid}/publish", headers=coord)
+                if r.status_code != 200:
+                    raise RuntimeError(f"publish answered {r.status_code}: {r.text[:2000]}\n{srv.log_tail()}")
                 items: list[dict[str, Any]] = []
                 while len(items) < args.projects:
                     page = c.get(f"{V1}/rounds/{rid}/projects", params={"skip": len(items), "limit": 200},

@@ -17,11 +17,15 @@ the co-building network). ``require`` raises ``Forbidden`` with the reason in bo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .errors import Forbidden, InvalidInput, NotFound
 from .store.base import GraphStore, Props
+
+if TYPE_CHECKING:
+    from .lists.validate import Record, RowError
 
 ROLES = ("coordinator", "unit", "planner", "admin")
 ROLE_ZH = {"coordinator": "协调员", "unit": "共建单位", "planner": "规划人员", "admin": "管理员"}
@@ -163,6 +167,7 @@ __all__ = [
     "Principal",
     "can",
     "can_read",
+    "import_scope_errors",
     "in_scope",
     "is_what_if",
     "project_parties",
@@ -187,3 +192,165 @@ def require_party(store: GraphStore, p: Principal, action: str, side: str, *, co
         require(store, p, action, units=units, what=what)
     else:
         require(store, p, action, areas=[community or ""], what=what)
+
+
+_AREA_LABELS = ("City", "District", "Street", "Community", "Grid")
+
+
+def import_scope_errors(store: GraphStore, p: Principal, records: Mapping[str, Sequence[Record]],
+                        lang: str = "zh") -> list[RowError]:
+    """Every cell of an import that reaches outside a coordinator's scope, as row errors.
+
+    ``records`` are the validator's rows by list kind. Admins import anything (no errors);
+    other roles may not import at all (``require`` refuses them first). For a coordinator,
+    each row must stay inside its scope, judged on the graph *before* the import (so a row
+    cannot pull a neighbour's area, unit or list item in by re-parenting it):
+
+    * areas: an existing area must already be inside; a new one needs a parent inside; a
+      parent is checked unless it is the area's stored parent (re-uploading its own street);
+    * units: an existing unit must be located inside; its community, grid and committees
+      inside; a new unit must name its community or grid;
+    * party organisations and members: their owner, organisation and reporting community
+      inside, stored links included;
+    * resources and demands: the unit or community (and grid) inside, and an existing item
+      must already belong to a unit or community inside.
+
+    One error per offending cell: file, row, column, the id, the reason in both languages."""
+    if p.role != "coordinator":
+        return []
+    from .lists.headers import spec_for
+    from .lists.validate import RowError
+
+    scope = p.scope or ""
+    recs = {k: [r for r in records.get(k, ()) if r.id] for k in ("areas", "units", "orgs", "members",
+                                                                  "resources", "demands")}
+    new_parent = {r.id: r.values.get("parent") for r in recs["areas"]}
+    new_home = {r.id: r.values.get("grid") or r.values.get("community") for r in recs["units"]}
+    new_owner: dict[str, str | None] = {r.id: r.values.get("owner") for r in recs["orgs"]}
+    new_owner.update({r.values["party_org"]: r.id for r in recs["units"] if r.values.get("party_org")})
+
+    def ids(label: str, wanted: Iterable[str]) -> set[str]:
+        w = sorted(set(wanted))
+        return {x["id"] for x in store.get_many(label, w)} if w else set()
+
+    stored_areas: set[str] = set()
+    for label in _AREA_LABELS:
+        stored_areas |= ids(label, new_parent)
+    stored_units = ids("Unit", new_home)
+    known = store.label_of(scope) is not None
+    my_units = {u["id"] for u in store.units_of(scope)} if known else set()
+    my_resources = {r["id"] for r in store.resources_of(scope)} if recs["resources"] and known else set()
+    my_demands = {d["id"] for d in store.demands_of(scope)} if recs["demands"] and known else set()
+    stored_owner: dict[str, str] = dict(store.edges("BELONGS_TO")) if recs["orgs"] or recs["members"] else {}
+    member_links: dict[str, list[str]] = {}
+    if recs["members"]:
+        for t in ("IN_ORG", "REPORTS_TO"):
+            for m, x in store.edges(t):
+                member_links.setdefault(m, []).append(x)
+    stored_in: dict[str, bool] = {}
+
+    def stored_inside(a: str) -> bool:
+        if a not in stored_in:
+            stored_in[a] = in_scope(store, scope, a)
+        return stored_in[a]
+
+    def area_inside(a: str | None, seen: frozenset[str] = frozenset()) -> bool:
+        if not a or a in seen:
+            return False
+        if a == scope:
+            return True
+        if a in new_parent and a not in stored_areas:
+            return area_inside(new_parent[a], seen | {a})
+        return stored_inside(a)
+
+    def unit_inside(u: str | None) -> bool:
+        if not u:
+            return False
+        if u in new_home and u not in stored_units:
+            return area_inside(new_home[u])
+        return u in my_units
+
+    def owner_inside(o: str | None) -> bool:
+        if not o:
+            return False
+        if o in new_home or store.label_of(o) == "Unit":
+            return unit_inside(o)
+        return area_inside(o)
+
+    def org_inside(o: str | None) -> bool:
+        if not o:
+            return False
+        return owner_inside(new_owner.get(o) or stored_owner.get(o))
+
+    out: list[RowError] = []
+
+    def deny(rec: Record, key: str, value: str, zh: str | None = None, en: str | None = None) -> None:
+        try:
+            column = rec.headers.get(key) or spec_for(rec.kind).column(key).header(lang)
+        except KeyError:
+            column = key
+        out.append(RowError(rec.file, rec.row, column,
+                            zh or f"“{value}”不在您的管辖范围（{scope}）内，协调员只能导入本辖区的数据",
+                            en or f"{value!r} is outside your scope ({scope}); a coordinator imports only its own area",
+                            value, rec.kind))
+
+    for rec in recs["areas"]:
+        parent = rec.values.get("parent")
+        if rec.id in stored_areas:
+            if not stored_inside(rec.id):  # type: ignore[arg-type]
+                deny(rec, "id", rec.id)  # type: ignore[arg-type]
+            stored_parent = (store.parent_of(rec.id) or {}).get("id")  # type: ignore[arg-type]
+            if parent and parent != stored_parent and not area_inside(parent):
+                deny(rec, "parent", parent)
+        elif not area_inside(parent):
+            deny(rec, "parent", parent or "", "新区域须填写本辖区内的上级编号",
+                 "a new area needs a parent inside your scope")
+    for rec in recs["units"]:
+        v = rec.values
+        if rec.id in stored_units and rec.id not in my_units:
+            deny(rec, "id", rec.id)  # type: ignore[arg-type]
+        for key in ("community", "grid"):
+            if v.get(key) and not area_inside(v[key]):
+                deny(rec, key, v[key])
+        for c in v.get("committees") or ():
+            if not area_inside(c):
+                deny(rec, "committees", c)
+        if not (v.get("community") or v.get("grid")) and rec.id not in stored_units:
+            deny(rec, "community", "", "新单位须填写本辖区内的所在社区或网格",
+                 "a new unit needs its community or grid inside your scope")
+    for rec in recs["orgs"]:
+        owner = rec.values.get("owner")
+        if rec.id in stored_owner and not owner_inside(stored_owner[rec.id]):  # type: ignore[index]
+            deny(rec, "id", rec.id)  # type: ignore[arg-type]
+        if owner and not owner_inside(owner):
+            deny(rec, "owner", owner)
+        elif not owner and rec.id not in stored_owner:
+            deny(rec, "owner", "", "党组织须属于本辖区内的单位、社区或网格",
+                 "a party organisation must belong to a unit, community or grid inside your scope")
+    for rec in recs["members"]:
+        v = rec.values
+        links = member_links.get(rec.id, [])  # type: ignore[arg-type]
+        if links and not all(org_inside(x) or area_inside(x) for x in links):
+            deny(rec, "id", rec.id)  # type: ignore[arg-type]
+        if v.get("party_org") and not org_inside(v["party_org"]):
+            deny(rec, "party_org", v["party_org"])
+        if v.get("reports_to") and not area_inside(v["reports_to"]):
+            deny(rec, "reports_to", v["reports_to"])
+        if not links and not (v.get("party_org") or v.get("reports_to")):
+            deny(rec, "party_org", "", "党员须属于本辖区内的党组织或报到社区",
+                 "a member needs a party organisation or reporting community inside your scope")
+    stored_res = ids("Resource", (r.id for r in recs["resources"]))  # type: ignore[misc]
+    for rec in recs["resources"]:
+        if rec.id in stored_res and rec.id not in my_resources:
+            deny(rec, "id", rec.id)  # type: ignore[arg-type]
+        if not unit_inside(rec.values.get("unit")):
+            deny(rec, "unit", rec.values.get("unit") or "")
+    stored_dem = ids("Demand", (r.id for r in recs["demands"]))  # type: ignore[misc]
+    for rec in recs["demands"]:
+        v = rec.values
+        if rec.id in stored_dem and rec.id not in my_demands:
+            deny(rec, "id", rec.id)  # type: ignore[arg-type]
+        for key in ("community", "grid"):
+            if v.get(key) and not area_inside(v[key]):
+                deny(rec, key, v[key])
+    return out

@@ -391,45 +391,93 @@ def _ns(k: int, scale: int) -> str:
     return f"P{k:0{width}d}-"
 
 
+@dataclass
+class _Copy:
+    """One copy of a preset while it is built: the seeded generator every step draws from (in a
+    fixed order: the steps run in sequence and each draws only its own numbers), and what the
+    earlier steps made that the later ones place things on. Areas are held by index, as lists."""
+
+    batch: Batch
+    p: Preset
+    rng: random.Random
+    ns: str  # id prefix of this copy ("" for a single city)
+    short: str  # the city's short name
+    year: int
+    dlat: float  # how far this copy sits from the preset's own centre
+    dlon: float
+    city: str = ""
+    comm_ids: list[str] = field(default_factory=list)
+    comm_names: list[str] = field(default_factory=list)
+    comm_lat: list[float] = field(default_factory=list)
+    comm_lon: list[float] = field(default_factory=list)
+    comm_hh: list[int] = field(default_factory=list)
+    comm_dist: list[int] = field(default_factory=list)  # district index
+    comm_street: list[str] = field(default_factory=list)  # street id
+    comm_grids: list[list[int]] = field(default_factory=list)  # grid indices of each community
+    grid_ids: list[str] = field(default_factory=list)
+    grid_lat: list[float] = field(default_factory=list)
+    grid_lon: list[float] = field(default_factory=list)
+    grid_hh: list[int] = field(default_factory=list)
+    grid_comm: list[int] = field(default_factory=list)  # community index
+    units: list[_Unit] = field(default_factory=list)
+    unit_slots: dict[str, int] = field(default_factory=dict)  # unit id -> max projects
+    demands: list[dict[str, Any]] = field(default_factory=list)
+    primary_demand: Counter[str] = field(default_factory=Counter)  # resource kind -> quantity it serves first
+    res: list[tuple[_Unit, dict[str, Any]]] = field(default_factory=list)
+
+    def node(self, label: str, id: str, props: dict[str, Any]) -> None:
+        self.batch.nodes.append(Node(label, id, props))
+
+    def rel(self, type: str, sl: str, s: str, dl: str, d: str) -> None:
+        self.batch.rels.append(Rel(type, sl, s, dl, d, _NO_PROPS))
+
+    @property
+    def nc(self) -> int:
+        return len(self.comm_ids)
+
+
 def _build_copy(batch: Batch, p: Preset, seed: int, k: int, scale: int, year: int) -> None:
+    """Copy ``k`` of the preset into ``batch``: the steps below, in this order (each draws on
+    the one seeded generator, so the order is part of the output)."""
     rng = random.Random(f"fourlinks-synth:{p.key}:{seed}:{k}")
-    ns = _ns(k, scale)
     cname, cname_en, clat, clon = copy_centre(k) if scale > 1 else (p.short, p.name_en, p.lat, p.lon)
-    dlat, dlon = clat - p.lat, clon - p.lon
-    short = cname
-    nodes, rels = batch.nodes, batch.rels
+    c = _Copy(batch, p, rng, _ns(k, scale), cname, year, clat - p.lat, clon - p.lon)
+    c.city = f"{c.ns}{p.city_code}"
+    c.node("City", c.city, {"name": f"{c.short}市", "name_en": cname_en, "lat": _r6(clat), "lon": _r6(clon)})
+    _place_districts_streets_communities(c)
+    _rate_communities(c)
+    _grids(c)
+    _area_party_orgs(c)
+    _place_units(c)
+    _unit_nodes(c)
+    _members(c)
+    _demand_list(c)
+    _resource_list(c)
+    _calibrate_capacity(c)
+    # a demand stays must-cover only if one resource in reach can cover it whole, with that
+    # capacity and one project slot of its unit reserved for it: must-cover lists stay feasible
+    _confirm_must_cover(c.demands, c.res, c.grid_comm, c.comm_street, c.comm_dist, c.unit_slots)
+    _list_nodes(c)
 
-    def node(label: str, id: str, props: dict[str, Any]) -> None:
-        nodes.append(Node(label, id, props))
 
-    def rel(type: str, sl: str, s: str, dl: str, d: str) -> None:
-        rels.append(Rel(type, sl, s, dl, d, _NO_PROPS))
-
-    city = f"{ns}{p.city_code}"
-    node("City", city, {"name": f"{short}市", "name_en": cname_en, "lat": _r6(clat), "lon": _r6(clon)})
-
-    # -- districts, streets, communities ------------------------------------------------
-    comm_ids: list[str] = []
-    comm_names: list[str] = []
-    comm_lat: list[float] = []
-    comm_lon: list[float] = []
-    comm_hh: list[int] = []
-    comm_dist: list[int] = []
-    comm_street: list[str] = []
+def _place_districts_streets_communities(c: _Copy) -> None:
+    """District and street nodes; communities scattered around their street (kept apart),
+    named from the place-name pool, with households drawn around the preset's median."""
+    p, rng = c.p, c.rng
     place_pool = list(_PLACE)
     rng.shuffle(place_pool)
     place_iter = iter(place_pool)
     used_comm_names: set[str] = set()
     for di, ds in enumerate(p.districts, start=1):
-        did = f"{city}-D{di:02d}"
-        node("District", did, {"name": ds.name, "kind": ds.kind, "name_en": ds.name_en,
-                               "lat": _r6(ds.lat + dlat), "lon": _r6(ds.lon + dlon)})
-        rel("PART_OF", "District", did, "City", city)
+        did = f"{c.city}-D{di:02d}"
+        c.node("District", did, {"name": ds.name, "kind": ds.kind, "name_en": ds.name_en,
+                                 "lat": _r6(ds.lat + c.dlat), "lon": _r6(ds.lon + c.dlon)})
+        c.rel("PART_OF", "District", did, "City", c.city)
         for si, ss in enumerate(ds.streets, start=1):
             sid = f"{did}-S{si:02d}"
-            slat, slon = ss.lat + dlat, ss.lon + dlon
-            node("Street", sid, {"name": ss.name, "kind": ss.kind, "lat": _r6(slat), "lon": _r6(slon)})
-            rel("PART_OF", "Street", sid, "District", did)
+            slat, slon = ss.lat + c.dlat, ss.lon + c.dlon
+            c.node("Street", sid, {"name": ss.name, "kind": ss.kind, "lat": _r6(slat), "lon": _r6(slon)})
+            c.rel("PART_OF", "Street", sid, "District", did)
             placed: list[tuple[float, float]] = []
             for ci in range(1, ss.communities + 1):
                 cid = f"{sid}-C{ci:02d}"
@@ -449,150 +497,165 @@ def _build_copy(batch: Batch, p: Preset, seed: int, k: int, scale: int, year: in
                 used_comm_names.add(cn)
                 factor = 1.0 if ds.kind != "county" else 0.8
                 hh = int(_clip(p.households_median * factor * rng.lognormvariate(0, 0.45), 700, 8000))
-                comm_ids.append(cid)
-                comm_names.append(cn)
-                comm_lat.append(la)
-                comm_lon.append(lo)
-                comm_hh.append(hh)
-                comm_dist.append(di - 1)
-                comm_street.append(sid)
-    nc = len(comm_ids)
+                c.comm_ids.append(cid)
+                c.comm_names.append(cn)
+                c.comm_lat.append(la)
+                c.comm_lon.append(lo)
+                c.comm_hh.append(hh)
+                c.comm_dist.append(di - 1)
+                c.comm_street.append(sid)
 
-    # ABC rating: exactly ``a_class`` A (bigger, city-district communities more likely), ~12% C
-    aw = [h * (1.5 if p.districts[comm_dist[i]].kind != "county" else 1.0) for i, h in enumerate(comm_hh)]
+
+def _rate_communities(c: _Copy) -> None:
+    """ABC rating: exactly ``a_class`` A (bigger, city-district communities more likely), ~12%
+    C; then the community nodes with their working funds."""
+    p, rng, nc = c.p, c.rng, c.nc
+    aw = [h * (1.5 if p.districts[c.comm_dist[i]].kind != "county" else 1.0) for i, h in enumerate(c.comm_hh)]
     a_set = set(_weighted_sample(rng, aw, min(p.a_class, nc)))
     rest = [i for i in range(nc) if i not in a_set]
-    c_pick = _weighted_sample(rng, [1.0 / comm_hh[i] for i in rest], round(0.12 * nc))
+    c_pick = _weighted_sample(rng, [1.0 / c.comm_hh[i] for i in rest], round(0.12 * nc))
     c_set = {rest[j] for j in c_pick}
-
-    for i, cid in enumerate(comm_ids):
+    for i, cid in enumerate(c.comm_ids):
         rating = "A" if i in a_set else "C" if i in c_set else "B"
-        floor = p.districts[comm_dist[i]].fund_floor
+        floor = p.districts[c.comm_dist[i]].fund_floor
         extra = rng.randint(0, 60) * 1000 + (rng.randint(10, 50) * 1000 if rating == "A" else 0)
-        node("Community", cid, {"name": comm_names[i], "lat": _r6(comm_lat[i]), "lon": _r6(comm_lon[i]),
-                                "households": comm_hh[i], "rating": rating, "working_fund": floor + extra})
-        rel("PART_OF", "Community", cid, "Street", comm_street[i])
+        c.node("Community", cid, {"name": c.comm_names[i], "lat": _r6(c.comm_lat[i]), "lon": _r6(c.comm_lon[i]),
+                                  "households": c.comm_hh[i], "rating": rating, "working_fund": floor + extra})
+        c.rel("PART_OF", "Community", cid, "Street", c.comm_street[i])
 
-    # -- grids: 798 distributed by households ------------------------------------------------
-    per_comm = _largest_remainder(p.grids, [float(h) for h in comm_hh], minimum=2)
-    grid_ids: list[str] = []
-    grid_lat: list[float] = []
-    grid_lon: list[float] = []
-    grid_hh: list[int] = []
-    grid_comm: list[int] = []
-    comm_grids: list[list[int]] = []
-    for i, cid in enumerate(comm_ids):
+
+def _grids(c: _Copy) -> None:
+    """The preset's grids (798 for Chizhou) shared out by households, at least two a community,
+    ringed around it."""
+    rng = c.rng
+    per_comm = _largest_remainder(c.p.grids, [float(h) for h in c.comm_hh], minimum=2)
+    for i, cid in enumerate(c.comm_ids):
         n = per_comm[i]
-        shares = _largest_remainder(comm_hh[i], [rng.gammavariate(8.0, 1.0) for _ in range(n)], minimum=1)
+        shares = _largest_remainder(c.comm_hh[i], [rng.gammavariate(8.0, 1.0) for _ in range(n)], minimum=1)
         base = rng.uniform(0, 2 * math.pi)
         idx: list[int] = []
         for g in range(n):
             gid = f"{cid}-G{g + 1:02d}"
             ang = base + 2 * math.pi * g / n + rng.uniform(-0.3, 0.3)
-            la, lo = _offset(comm_lat[i], comm_lon[i], rng.uniform(100, 400), ang)
+            la, lo = _offset(c.comm_lat[i], c.comm_lon[i], rng.uniform(100, 400), ang)
             hh = shares[g]
             buildings = max(1, math.ceil(hh / rng.uniform(60, 110)))
-            node("Grid", gid, {"name": f"{comm_names[i]}第{g + 1}网格", "lat": _r6(la), "lon": _r6(lo),
-                               "households": hh, "buildings": buildings})
-            rel("PART_OF", "Grid", gid, "Community", cid)
-            idx.append(len(grid_ids))
-            grid_ids.append(gid)
-            grid_lat.append(la)
-            grid_lon.append(lo)
-            grid_hh.append(hh)
-            grid_comm.append(i)
-        comm_grids.append(idx)
+            c.node("Grid", gid, {"name": f"{c.comm_names[i]}第{g + 1}网格", "lat": _r6(la), "lon": _r6(lo),
+                                 "households": hh, "buildings": buildings})
+            c.rel("PART_OF", "Grid", gid, "Community", cid)
+            idx.append(len(c.grid_ids))
+            c.grid_ids.append(gid)
+            c.grid_lat.append(la)
+            c.grid_lon.append(lo)
+            c.grid_hh.append(hh)
+            c.grid_comm.append(i)
+        c.comm_grids.append(idx)
 
-    # -- party organisations of communities, grids, compounds, industries ----------------------
-    for i, cid in enumerate(comm_ids):
-        hh = comm_hh[i]
+
+def _area_party_orgs(c: _Copy) -> None:
+    """Party organisations of communities, grids, residential compounds and industries."""
+    p, rng = c.p, c.rng
+    for i, cid in enumerate(c.comm_ids):
+        hh = c.comm_hh[i]
         level = "committee" if hh >= 3000 else "general_branch" if hh >= 1200 else "branch"
         zh = {"committee": "党委", "general_branch": "党总支", "branch": "党支部"}[level]
-        node("PartyOrg", f"PO-{cid}", {"name": f"{comm_names[i]}{zh}", "level": level, "kind": "community",
-                                       "members": max(5, round(hh * rng.uniform(0.015, 0.035)))})
-        rel("BELONGS_TO", "PartyOrg", f"PO-{cid}", "Community", cid)
-    n_gpo = min(p.grid_party_orgs, len(grid_ids))
-    for gi in _weighted_sample(rng, [float(h) for h in grid_hh], n_gpo):
-        gid = grid_ids[gi]
-        ci = grid_comm[gi]
-        node("PartyOrg", f"PO-{gid}", {"name": f"{comm_names[ci]}第{gid[-2:].lstrip('0')}网格党支部",
-                                       "level": "branch", "kind": "grid", "members": rng.randint(3, 30)})
-        rel("BELONGS_TO", "PartyOrg", f"PO-{gid}", "Grid", gid)
-    comp_per = _largest_remainder(p.compound_party_orgs, [float(h) for h in comm_hh])
-    for i, cid in enumerate(comm_ids):
+        c.node("PartyOrg", f"PO-{cid}", {"name": f"{c.comm_names[i]}{zh}", "level": level, "kind": "community",
+                                         "members": max(5, round(hh * rng.uniform(0.015, 0.035)))})
+        c.rel("BELONGS_TO", "PartyOrg", f"PO-{cid}", "Community", cid)
+    n_gpo = min(p.grid_party_orgs, len(c.grid_ids))
+    for gi in _weighted_sample(rng, [float(h) for h in c.grid_hh], n_gpo):
+        gid = c.grid_ids[gi]
+        ci = c.grid_comm[gi]
+        c.node("PartyOrg", f"PO-{gid}", {"name": f"{c.comm_names[ci]}第{gid[-2:].lstrip('0')}网格党支部",
+                                         "level": "branch", "kind": "grid", "members": rng.randint(3, 30)})
+        c.rel("BELONGS_TO", "PartyOrg", f"PO-{gid}", "Grid", gid)
+    comp_per = _largest_remainder(p.compound_party_orgs, [float(h) for h in c.comm_hh])
+    for i, cid in enumerate(c.comm_ids):
         for x in range(comp_per[i]):
             po = f"PO-{cid}-X{x + 1:02d}"
             comp = rng.choice(_PLACE) + rng.choice(("苑", "小区", "花园", "家园", "新村", "嘉园"))
-            node("PartyOrg", po, {"name": f"{comm_names[i]}{comp}党支部", "level": "branch", "kind": "compound",
-                                  "members": rng.randint(3, 40)})
-            rel("BELONGS_TO", "PartyOrg", po, "Community", cid)
+            c.node("PartyOrg", po, {"name": f"{c.comm_names[i]}{comp}党支部", "level": "branch",
+                                    "kind": "compound", "members": rng.randint(3, 40)})
+            c.rel("BELONGS_TO", "PartyOrg", po, "Community", cid)
     for x, name in enumerate(p.industry_orgs, start=1):
-        node("PartyOrg", f"PO-{ns}IND{x:02d}", {"name": f"{short}市{name}", "level": "committee",
-                                               "kind": "industry"})
+        c.node("PartyOrg", f"PO-{c.ns}IND{x:02d}", {"name": f"{c.short}市{name}", "level": "committee",
+                                                   "kind": "industry"})
 
-    # -- co-building units -----------------------------------------------------------------
+
+def _place_units(c: _Copy) -> None:
+    """The co-building units of each type, placed by households (big employers pulled to the
+    city districts), named uniquely, shuffled, then numbered."""
+    p, rng, nc = c.p, c.rng, c.nc
     names = _Names()
     dist_name = [d.name for d in p.districts]
-    units: list[_Unit] = []
     big_pull = {"agency", "soe", "hospital", "private", "social_org"}
     w_by_type: dict[str, list[float]] = {}
     for t, _count in p.units:
-        pull = [p.districts[comm_dist[i]].weight if t in big_pull else 1.0 for i in range(nc)]
-        w_by_type[t] = [comm_hh[i] * pull[i] for i in range(nc)]
+        pull = [p.districts[c.comm_dist[i]].weight if t in big_pull else 1.0 for i in range(nc)]
+        w_by_type[t] = [c.comm_hh[i] * pull[i] for i in range(nc)]
     law_firms = round(0.05 * dict(p.units).get("private", 0))
+    units = c.units
     for t, count in p.units:
         cum = _cumulative(w_by_type[t])
         for j in range(count):
             ci = _pick_cum(rng, cum)
-            gs = comm_grids[ci]
-            gi = gs[_pick_cum(rng, _cumulative([float(grid_hh[g]) for g in gs]))]
-            la, lo = _offset(grid_lat[gi], grid_lon[gi], rng.uniform(20, 250), rng.uniform(0, 2 * math.pi))
-            di = comm_dist[ci]
+            gs = c.comm_grids[ci]
+            gi = gs[_pick_cum(rng, _cumulative([float(c.grid_hh[g]) for g in gs]))]
+            la, lo = _offset(c.grid_lat[gi], c.grid_lon[gi], rng.uniform(20, 250), rng.uniform(0, 2 * math.pi))
+            di = c.comm_dist[ci]
             sub = "law_firm" if t == "private" and j < law_firms else t
-            street = p.districts[di].streets[int(comm_street[ci][-2:]) - 1].name
+            street = p.districts[di].streets[int(c.comm_street[ci][-2:]) - 1].name
             name = names.take(rng, lambda t=t, sub=sub, di=di, ci=ci, street=street: _unit_name(
-                rng, t, sub, short, dist_name[di], street, comm_names[ci]))
+                rng, t, sub, c.short, dist_name[di], street, c.comm_names[ci]))
             emp = _employees(rng, t, sub)
             units.append(_Unit("", t, sub, name, di, ci, gi, la, lo, emp))
     rng.shuffle(units)
     for n, u in enumerate(units, start=1):
-        u.id = f"{ns}U{n:05d}"
+        u.id = f"{c.ns}U{n:05d}"
 
+
+def _unit_nodes(c: _Copy) -> None:
+    """Party members shared out over the units (by size and type), then each unit's node, its
+    yearly project limit, its grid and committee, and its party organisation."""
+    rng, units = c.rng, c.units
     ratio = {"agency": 0.55, "soe": 0.25, "school": 0.35, "hospital": 0.28, "private": 0.06, "social_org": 0.2,
              "property": 0.08, "owners": 0.5}
     raw = [max(0.1, u.employees * ratio[u.type] * rng.lognormvariate(0, 0.3) - 3) for u in units]
-    for u, m in zip(units, _largest_remainder(p.members, raw, minimum=3), strict=True):
+    for u, m in zip(units, _largest_remainder(c.p.members, raw, minimum=3), strict=True):
         u.party = m
     base_projects = {"agency": 4, "soe": 4, "school": 3, "hospital": 3, "private": 2, "social_org": 3,
                      "property": 2, "owners": 2}
-    unit_slots: dict[str, int] = {}
     for u in units:
         mp = int(_clip(base_projects[u.type] + int(math.log10(max(1, u.employees))) - 1 + rng.randint(0, 2), 2, 8))
-        node("Unit", u.id, {"name": u.name, "lat": _r6(u.lat), "lon": _r6(u.lon), "type": u.type,
-                            "max_projects": mp, "reliability": round(0.6 + 0.4 * rng.betavariate(4, 2), 3),
-                            "employees": u.employees})
-        unit_slots[u.id] = mp
-        rel("LOCATED_IN", "Unit", u.id, "Grid", grid_ids[u.grid])
-        rel("MEMBER_OF_COMMITTEE", "Unit", u.id, "Community", comm_ids[u.community])
+        c.node("Unit", u.id, {"name": u.name, "lat": _r6(u.lat), "lon": _r6(u.lon), "type": u.type,
+                              "max_projects": mp, "reliability": round(0.6 + 0.4 * rng.betavariate(4, 2), 3),
+                              "employees": u.employees})
+        c.unit_slots[u.id] = mp
+        c.rel("LOCATED_IN", "Unit", u.id, "Grid", c.grid_ids[u.grid])
+        c.rel("MEMBER_OF_COMMITTEE", "Unit", u.id, "Community", c.comm_ids[u.community])
         level = "committee" if u.party >= 100 else "general_branch" if u.party >= 50 else "branch"
         zh = {"committee": "党委", "general_branch": "党总支", "branch": "党支部"}[level]
-        node("PartyOrg", f"PO-{u.id}", {"name": f"{u.name}{zh}", "level": level, "kind": "unit",
-                                        "members": u.party})
-        rel("BELONGS_TO", "PartyOrg", f"PO-{u.id}", "Unit", u.id)
+        c.node("PartyOrg", f"PO-{u.id}", {"name": f"{u.name}{zh}", "level": level, "kind": "unit",
+                                          "members": u.party})
+        c.rel("BELONGS_TO", "PartyOrg", f"PO-{u.id}", "Unit", u.id)
 
-    # -- in-service members ------------------------------------------------------------------
+
+def _members(c: _Copy) -> None:
+    """In-service party members: each reports to a community near its unit (65%) or elsewhere
+    in the unit's district; volunteer times scaled to the preset's total."""
+    rng, units, nc = c.rng, c.units, c.nc
     by_dist: dict[int, list[int]] = {}
     for i in range(nc):
-        by_dist.setdefault(comm_dist[i], []).append(i)
-    dist_cum = {d: _cumulative([float(comm_hh[i]) for i in cs]) for d, cs in sorted(by_dist.items())}
+        by_dist.setdefault(c.comm_dist[i], []).append(i)
+    dist_cum = {d: _cumulative([float(c.comm_hh[i]) for i in cs]) for d, cs in sorted(by_dist.items())}
     vt_raw: list[float] = []
     m_unit: list[int] = []
     m_comm: list[int] = []
-    clat_a, clon_a = np.array(comm_lat), np.array(comm_lon)
+    clat_a, clon_a = np.array(c.comm_lat), np.array(c.comm_lon)
     for ui, u in enumerate(units):
         dist = np.hypot(clat_a - u.lat, (clon_a - u.lon) * math.cos(math.radians(u.lat)))
         near = [int(i) for i in np.argsort(dist, kind="stable")[:6]]
-        near_cum = _cumulative([comm_hh[i] / (r + 1) for r, i in enumerate(near)])
+        near_cum = _cumulative([c.comm_hh[i] / (r + 1) for r, i in enumerate(near)])
         cs = by_dist[u.district]
         for _ in range(u.party):
             near_home = rng.random() < 0.65
@@ -600,33 +663,35 @@ def _build_copy(batch: Batch, p: Preset, seed: int, k: int, scale: int, year: in
             m_unit.append(ui)
             m_comm.append(ci)
             vt_raw.append(rng.gammavariate(0.9, 1.0))
-    f = p.volunteer_times / sum(vt_raw)
+    f = c.p.volunteer_times / sum(vt_raw)
     for n, (ui, ci, w) in enumerate(zip(m_unit, m_comm, vt_raw, strict=True), start=1):
-        mid = f"{ns}M{n:06d}"
+        mid = f"{c.ns}M{n:06d}"
         times = round(w * f)
-        node("Member", mid, {"name": _person(rng), "in_service": True,
-                             "points": times * rng.randint(2, 4) + rng.randint(0, 10), "volunteer_times": times})
-        rel("IN_ORG", "Member", mid, "PartyOrg", f"PO-{units[ui].id}")
-        rel("REPORTS_TO", "Member", mid, "Community", comm_ids[ci])
+        c.node("Member", mid, {"name": _person(rng), "in_service": True,
+                               "points": times * rng.randint(2, 4) + rng.randint(0, 10), "volunteer_times": times})
+        c.rel("IN_ORG", "Member", mid, "PartyOrg", f"PO-{units[ui].id}")
+        c.rel("REPORTS_TO", "Member", mid, "Community", c.comm_ids[ci])
 
-    # -- the demand list -------------------------------------------------------------------
+
+def _demand_list(c: _Copy) -> None:
+    """Each community's demands (more for bigger ones), by category weights, in a grid of it;
+    tallies how much each resource kind is the first choice for (the capacity calibration)."""
+    rng, nc = c.rng, c.nc
     cats = list(_DEMAND_SPEC)
-    cat_cum = _cumulative([_DEMAND_SPEC[c][0] for c in cats])
+    cat_cum = _cumulative([_DEMAND_SPEC[x][0] for x in cats])
     src_cum = _cumulative([w for _, w in _SOURCES])
-    mean_hh = sum(comm_hh) / nc
-    demands: list[dict[str, Any]] = []
-    primary_demand: Counter[str] = Counter()
+    mean_hh = sum(c.comm_hh) / nc
     for ci in range(nc):
-        n = max(5, round(p.demands_per_community * comm_hh[ci] / mean_hh * rng.uniform(0.85, 1.15)))
-        gs = comm_grids[ci]
-        g_cum = _cumulative([float(grid_hh[g]) for g in gs])
+        n = max(5, round(c.p.demands_per_community * c.comm_hh[ci] / mean_hh * rng.uniform(0.85, 1.15)))
+        gs = c.comm_grids[ci]
+        g_cum = _cumulative([float(c.grid_hh[g]) for g in gs])
         for _ in range(n):
             cat = cats[_pick_cum(rng, cat_cum)]
             _w, lo, hi, words = _DEMAND_SPEC[cat]
             q = round(_clip(math.exp(rng.uniform(math.log(lo), math.log(hi))), lo, hi))
             gi = gs[_pick_cum(rng, g_cum)]
             prio = rng.choices((1, 2, 3, 4, 5), (10, 20, 35, 25, 10))[0]
-            must = rng.random() < (0.16 if prio == 5 else 0.045)  # confirmed below: only if coverable
+            must = rng.random() < (0.16 if prio == 5 else 0.045)  # confirmed later: only if coverable
             small = (cat in ("party_venue", "activity_venue") and q <= 6) or (cat == "parking" and q <= 12)
             split = not small
             if cat == "youth_tutoring" and rng.random() < 0.3:
@@ -635,25 +700,29 @@ def _build_copy(batch: Batch, p: Preset, seed: int, k: int, scale: int, year: in
                 months = list(ALL_MONTHS)
             else:
                 months = _window(rng, 3, 8)
-            demands.append({
-                "name": f"{comm_names[ci]}{DEMAND_CATEGORIES[cat].zh}",
-                "lat": _r6(grid_lat[gi]), "lon": _r6(grid_lon[gi]),
+            cname = c.comm_names[ci]
+            c.demands.append({
+                "name": f"{cname}{DEMAND_CATEGORIES[cat].zh}",
+                "lat": _r6(c.grid_lat[gi]), "lon": _r6(c.grid_lon[gi]),
                 "category": cat, "quantity": q, "priority": prio,
                 "support": int(_clip(rng.lognormvariate(3.2, 1.0), 0, 300)),
                 "must_cover": must, "splittable": split,
                 "max_partners": 1 if not split else rng.choice((1, 2, 2, 3, 3)),
                 "months": months, "tags": _requirement(rng, cat),
-                "grid": grid_ids[gi], "source": _SOURCES[_pick_cum(rng, src_cum)][0], "year": year,
-                "description": f"{comm_names[ci]}第{gi - gs[0] + 1}网格：{DEMAND_CATEGORIES[cat].zh}"
+                "grid": c.grid_ids[gi], "source": _SOURCES[_pick_cum(rng, src_cum)][0], "year": c.year,
+                "description": f"{cname}第{gi - gs[0] + 1}网格：{DEMAND_CATEGORIES[cat].zh}"
                                f"·{rng.choice(words)}（{q}{RESOURCE_KINDS[DEMAND_CATEGORIES[cat].serves[0][0]].measure_zh}）",
                 "status": "open", "version": 1,
                 "_comm": ci, "_grid": gi,
             })
-            primary_demand[DEMAND_CATEGORIES[cat].serves[0][0]] += q
+            c.primary_demand[DEMAND_CATEGORIES[cat].serves[0][0]] += q
 
-    # -- the resource list -----------------------------------------------------------------
-    res: list[tuple[_Unit, dict[str, Any]]] = []
-    for u in units:
+
+def _resource_list(c: _Copy) -> None:
+    """One to four resources a unit (more for bigger units), of kinds its sub-type offers, with
+    raw capacities, reach, months and tags (capacities are calibrated next)."""
+    rng = c.rng
+    for u in c.units:
         n = 1 + (u.employees > 25) + (u.employees > 150) + (rng.random() < 0.5)
         n = int(_clip(n, 1, 4))
         kw = _KIND_WEIGHTS[u.sub]
@@ -695,38 +764,41 @@ def _build_copy(batch: Batch, p: Preset, seed: int, k: int, scale: int, year: in
             for t, pr in _SERVICE_TAGS:
                 if RESOURCE_KINDS[kind].measure in ("hours", "sessions") and rng.random() < pr:
                     tags.append(t)
-            res.append((u, {
+            c.res.append((u, {
                 "name": f"{u.name}{rk.zh}", "lat": _r6(la), "lon": _r6(lo_), "category": kind,
                 "capacity": cap, "min_allocation": rng.randint(ma_lo, ma_hi), "travel_mode": mode,
                 "reach_minutes": reach, "max_level": max_level, "months": months,
-                "tags": tags, "year": year,
+                "tags": tags, "year": c.year,
                 "description": f"{u.name}{_RESOURCE_TEXT[kind]}", "version": 1,
             }))
-    # calibrate capacity per kind: supply = SUPPLY_RATIO × the demand it is first choice for
+
+
+def _calibrate_capacity(c: _Copy) -> None:
+    """Capacity per kind: supply = SUPPLY_RATIO × the demand it is first choice for."""
     supply: Counter[str] = Counter()
-    for _u, r in res:
+    for _u, r in c.res:
         supply[r["category"]] += r["capacity"]
-    for _u, r in res:
+    for _u, r in c.res:
         kind = r["category"]
         lo, hi = _MEASURE_RANGE[RESOURCE_KINDS[kind].measure]
-        factor = SUPPLY_RATIO[kind] * primary_demand[kind] / supply[kind] if supply[kind] else 1.0
+        factor = SUPPLY_RATIO[kind] * c.primary_demand[kind] / supply[kind] if supply[kind] else 1.0
         r["capacity"] = max(r["min_allocation"], 1, round(_clip(r["capacity"] * factor, lo / 2, hi * 2)))
 
-    # a demand stays must-cover only if one resource in reach can cover it whole, with that
-    # capacity and one project slot of its unit reserved for it: must-cover lists stay feasible
-    _confirm_must_cover(demands, res, grid_comm, comm_street, comm_dist, unit_slots)
 
-    for n, d in enumerate(demands, start=1):
+def _list_nodes(c: _Copy) -> None:
+    """The demand and resource lists as nodes, numbered in the order they were drawn."""
+    ns, year = c.ns, c.year
+    for n, d in enumerate(c.demands, start=1):
         did = f"{ns}D{year}-{n:05d}"
         ci = d.pop("_comm")
         del d["_grid"]
-        node("Demand", did, d)
-        rel("NEEDS", "Community", comm_ids[ci], "Demand", did)
-        rel("LOCATED_IN", "Demand", did, "Grid", d["grid"])
-    for n, (u, r) in enumerate(res, start=1):
+        c.node("Demand", did, d)
+        c.rel("NEEDS", "Community", c.comm_ids[ci], "Demand", did)
+        c.rel("LOCATED_IN", "Demand", did, "Grid", d["grid"])
+    for n, (u, r) in enumerate(c.res, start=1):
         rid = f"{ns}R{year}-{n:05d}"
-        node("Resource", rid, r)
-        rel("OFFERS", "Unit", u.id, "Resource", rid)
+        c.node("Resource", rid, r)
+        c.rel("OFFERS", "Unit", u.id, "Resource", rid)
 
 
 def _confirm_must_cover(demands: list[dict[str, Any]], res: list[tuple[_Unit, dict[str, Any]]],

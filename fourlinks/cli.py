@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from engine.access import Principal
 from engine.config import Settings
 from engine.errors import FourlinksError
 from engine.store import GraphStore, open_store
@@ -148,7 +149,8 @@ def load(
         _fail(e, lang)
 
 
-def _import_files(s: GraphStore, files: list[Path], dry_run: bool, lang: str, strict: bool = False) -> bool:
+def _import_files(s: GraphStore, files: list[Path], dry_run: bool, lang: str, strict: bool = False,
+                  principal: Principal | None = None) -> bool:
     """Import and print the row-level error table; True when the batch was valid.
 
     Unrecognised columns are printed in the error colour even when the import succeeds: their
@@ -156,7 +158,7 @@ def _import_files(s: GraphStore, files: list[Path], dry_run: bool, lang: str, st
     from engine.lists import import_lists
 
     zh = lang == "zh"
-    report = import_lists(s, files, dry_run=dry_run, lang=lang, strict=strict)
+    report = import_lists(s, files, dry_run=dry_run, lang=lang, strict=strict, principal=principal)
     if report.warnings:
         err.print(f"[bold red]警告：{len(report.warnings)} 列未识别，其数据不会导入（--strict 时拒绝导入）：[/bold red]"
                   if zh else f"[bold red]warning: {len(report.warnings)} unknown columns; their data is not "
@@ -185,13 +187,24 @@ def import_cmd(
     files: Annotated[list[Path], typer.Argument(help="list files (CSV/XLSX/JSON)")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="validate only")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="reject a file with an unrecognised column")] = False,
+    as_token: Annotated[str | None, typer.Option(
+        "--as-token", envvar="FOURLINKS_TOKEN",
+        help="import as the token's holder: a coordinator's rows must all lie in its scope")] = None,
     store: StoreOpt = None,
     lang: LangOpt = "zh",
 ) -> None:
-    """Import list files; any bad record rejects the whole batch / 导入清单。"""
+    """Import list files; any bad record rejects the whole batch / 导入清单。
+
+    Without ``--as-token`` the command acts as the operator of the data folder (an admin)."""
+    from engine.access import require
+    from engine.tokens import secret_from, verify
+
     try:
+        principal = verify(as_token, secret_from(_settings(store))) if as_token else None
         with _store(store) as s:
-            ok = _import_files(s, files, dry_run, lang, strict)
+            if principal is not None:
+                require(s, principal, "lists.import", what=("导入清单", "import lists"))
+            ok = _import_files(s, files, dry_run, lang, strict, principal)
     except FourlinksError as e:
         _fail(e, lang)
     if not ok:
@@ -389,7 +402,7 @@ def whatif(
     lang: LangOpt = "zh",
 ) -> None:
     """Run a what-if scenario on a copy of the data and compare / 情景推演（不改动现有数据）。"""
-    from engine.whatif import ScenarioError, load_spec_file, run_scenario
+    from engine.whatif import ScenarioError, load_spec_file, run_scenario, scenario_json
     from engine.whatif.report import terminal_tables, write_all
 
     try:
@@ -419,7 +432,7 @@ def whatif(
     folder = out or Path("out") / f"whatif-{spec.name}"
     files = write_all(res, folder, lang)
     if as_json:
-        sys.stdout.write(json.dumps(res.to_json(lang), ensure_ascii=False, default=str) + "\n")
+        sys.stdout.write(json.dumps(scenario_json(res, lang), ensure_ascii=False, default=str) + "\n")
         return
     for tb in terminal_tables(res, lang, full=full):
         console.print(tb)
@@ -427,12 +440,22 @@ def whatif(
 
 
 # -- service -----------------------------------------------------------------------------------
+KEEP_ALIVE_SECONDS = 75.0
+"""How long the server keeps an idle connection. uvicorn's default, 5 s, equals httpx's (and
+many pools') ``keepalive_expiry``: a client reusing a connection just as the server closes it
+gets a reset, ``httpx.ReadError`` (seen once under Neo4j load; bench/bench_keepalive.py
+reproduces it). The server must outlast its clients' pools, so it closes idle connections last."""
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=4, help="round-job threads")] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+    keep_alive: Annotated[float, typer.Option(
+        "--keep-alive", min=1, envvar="FOURLINKS_KEEP_ALIVE",
+        help="seconds an idle keep-alive connection stays open")] = KEEP_ALIVE_SECONDS,
     store: StoreOpt = None,
 ) -> None:
     """Serve the HTTP API (docs at /docs) / 启动 HTTP 接口服务。"""
@@ -440,7 +463,8 @@ def serve(
 
     from api import create_app
 
-    uvicorn.run(create_app(_settings(store), workers=workers), host=host, port=port, log_level=log_level)
+    uvicorn.run(create_app(_settings(store), workers=workers), host=host, port=port, log_level=log_level,
+                timeout_keep_alive=keep_alive)
 
 
 @app.command()

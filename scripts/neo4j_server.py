@@ -293,6 +293,52 @@ def wait_ready(uri: str, password: str, proc: subprocess.Popen, home: Path, time
     raise ProvisionError(f"Neo4j not ready after {timeout:.0f}s (last error: {last!r})\n{log_tail(home)}")
 
 
+def launch(java: str, lib: Path, home: Path, conf_dir: Path, heap_max: str, die_with_parent: bool
+           ) -> subprocess.Popen:
+    """Start the JVM on ``home`` (its config, data and logs); record its pid in the home."""
+    cmd = [
+        java,
+        "-Xms256m",
+        f"-Xmx{heap_max}",
+        *JVM_FLAGS,
+        "-cp",
+        f"{lib}/*",
+        ENTRY_POINT,
+        f"--home-dir={home}",
+        f"--config-dir={conf_dir}",
+    ]
+    env = dict(os.environ, NEO4J_HOME=str(home), NEO4J_CONF=str(conf_dir))
+    with open(home / "logs" / "console.log", "ab") as console:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=home,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=console,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C in the terminal does not hit the JVM directly
+            preexec_fn=_pdeathsig if die_with_parent else None,
+        )
+    (home / JVM_PID_FILE).write_text(f"{proc.pid}\n")
+    return proc
+
+
+def restart(state: dict, timeout: float = 120.0, heap_max: str = "1g", die_with_parent: bool = False) -> dict:
+    """Start the server of ``state`` again on the same home (data, port, password), e.g. after
+    its JVM was killed: what a crash and a restart of a real deployment look like. Returns
+    the state with the new pid."""
+    home = Path(state["home"])
+    if _pid_is_ours(state.get("pid"), home):
+        raise ProvisionError(f"the server of {home} is still running (pid {state['pid']})")
+    proc = launch(java_bin(), lib_dir(), home, home / "conf", heap_max, die_with_parent)
+    try:
+        wait_ready(state["uri"], state["password"], proc, home, timeout)
+    except BaseException:
+        _terminate(proc.pid)
+        raise
+    return {**state, "pid": proc.pid, "started_at": time.time()}
+
+
 def start(
     state_path: Path | None,
     timeout: float = 120.0,
@@ -322,30 +368,7 @@ def start(
             set_initial_password(java, lib, home, conf_dir, password)
         else:
             write_auth_file(home, password)
-        cmd = [
-            java,
-            "-Xms256m",
-            f"-Xmx{heap_max}",
-            *JVM_FLAGS,
-            "-cp",
-            f"{lib}/*",
-            ENTRY_POINT,
-            f"--home-dir={home}",
-            f"--config-dir={conf_dir}",
-        ]
-        env = dict(os.environ, NEO4J_HOME=str(home), NEO4J_CONF=str(conf_dir))
-        with open(home / "logs" / "console.log", "wb") as console:
-            proc = subprocess.Popen(
-                cmd,
-                cwd=home,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=console,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # Ctrl-C in the terminal does not hit the JVM directly
-                preexec_fn=_pdeathsig if die_with_parent else None,
-            )
-        (home / JVM_PID_FILE).write_text(f"{proc.pid}\n")
+        proc = launch(java, lib, home, conf_dir, heap_max, die_with_parent)
         uri = f"bolt://127.0.0.1:{port}"
         wait_ready(uri, password, proc, home, timeout)
     except ProvisionError:

@@ -18,7 +18,7 @@ from engine.matching.candidates import generate
 from engine.matching.params import RoundParams, Weights
 from engine.matching.round import run_round
 from engine.matching.snapshot import Place, SCommunity, SDemand, Snapshot, SResource, SUnit, take_snapshot
-from engine.whatif import ScenarioError, load_spec, run_scenario, run_scenario_file
+from engine.whatif import ScenarioError, load_spec, run_scenario, run_scenario_file, scenario_json
 from engine.whatif.apply import apply_changes
 from engine.whatif.pool import CandidatePool
 from engine.whatif.run import preset_store
@@ -227,7 +227,7 @@ def _variant(res, name):
 
 def test_identical_variant_reports_no_difference(result):
     res, _ = result
-    data = res.to_json()
+    data = scenario_json(res)
     for name in ("same", "same_params"):
         v = next(x for x in data["variants"] if x["name"] == name)
         assert v["kpis"] == data["base"]["kpis"]

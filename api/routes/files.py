@@ -100,11 +100,13 @@ async def import_files(
                 raise TooLarge(f"文件 {name} 超过 {MAX_BYTES // 1024 // 1024} MB",
                                message_en=f"{name} is larger than {MAX_BYTES // 1024 // 1024} MB")
             paths.append(p)
-        report = await run_in_threadpool(import_lists, store, paths, dry_run, lang, year=year, actor=principal.label,
-                                         strict=strict)
+        report = await run_in_threadpool(import_lists, store, paths, dry_run, lang, year=year, strict=strict,
+                                         principal=principal)
     body = report.to_dict()
     for fdesc in body.get("files", []):
         fdesc["path"] = Path(str(fdesc.get("path", ""))).name
+    for row in (*body.get("errors", []), *body.get("warnings", [])):  # the uploaded name, not the server's path
+        row["file"] = Path(str(row.get("file", ""))).name
     if report.errors:
         n = len(report.errors)
         return JSONResponse({"error": "import_rejected", "message": f"清单有 {n} 处错误，未导入任何数据",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..audit import event
 from ..errors import FourlinksError, ImportRejected
@@ -25,6 +25,9 @@ from ..store.base import Batch, GraphStore
 from .headers import LISTS, ORDER
 from .io import ReadLimits
 from .validate import FileSpec, RowError, validate_lists
+
+if TYPE_CHECKING:
+    from ..access import Principal
 
 
 @dataclass
@@ -120,15 +123,25 @@ def import_lists(
     raise_on_error: bool = False,
     strict: bool = False,
     limits: ReadLimits | None = None,
+    principal: Principal | None = None,
 ) -> ImportReport:
     """Validate ``paths`` (``{kind: path}``, a list of paths, one path or a folder) against the
     store and, when every record is good and ``dry_run`` is false, write them all in one batch.
 
     Never applies part of a rejected import (see the module docstring for one larger than the
-    store's ``atomic_rows``). Returns the report; with ``raise_on_error`` a rejected
-    import raises ``ImportRejected`` carrying it instead. ``strict``: an unrecognised column
-    rejects the file. Past one of ``limits`` it raises ``TooLarge`` (nothing is applied)."""
+    store's ``atomic_rows``). ``principal``, when given, must be allowed every row
+    (``access.import_scope_errors``: a coordinator stays inside its scope) and is the actor.
+    Returns the report; with ``raise_on_error`` a rejected import raises ``ImportRejected``
+    carrying it instead. ``strict``: an unrecognised column rejects the file. Past one of
+    ``limits`` it raises ``TooLarge`` (nothing is applied)."""
     res = validate_lists(paths, store, lang, year=year, strict=strict, limits=limits)
+    if principal is not None:
+        from ..access import import_scope_errors
+
+        actor = actor or principal.label
+        res.errors.extend(import_scope_errors(store, principal, res.records, lang))
+        if res.errors:
+            res.created, res.updated = {}, {}
     rep = ImportReport(
         dry_run=dry_run, lang=lang, files=res.files, counts=res.counts, created=res.created, updated=res.updated,
         nodes=len(res.batch.nodes), rels=len(res.batch.rels), errors=list(res.errors), warnings=list(res.warnings),

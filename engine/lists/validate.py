@@ -114,6 +114,7 @@ class ImportResult:
     updated: dict[str, int] = field(default_factory=dict)
     lang: str = "zh"
     header_rows: dict[str, int] = field(default_factory=dict)  # path -> the row taken as the header row
+    records: dict[str, list[Record]] = field(default_factory=dict)  # the rows read, by list (for scope checks)
 
     @property
     def ok(self) -> bool:
@@ -762,6 +763,7 @@ class _Validator:
 
     def run(self, files: FileSpec) -> ImportResult:
         self.read(files)
+        self.res.records = self.records
         self.rows()
         self.prefetch()
         self.register()

@@ -4,6 +4,8 @@ coordinator reads, in Chinese first."""
 
 from __future__ import annotations
 
+import math
+
 from ..taxonomy import DEMAND_CATEGORIES, LEVEL_BY_CODE, RESOURCE_KINDS, TRAVEL_MODES
 
 UNMET_REASONS: dict[str, tuple[str, str]] = {
@@ -37,6 +39,23 @@ def unmet_label(code: str, lang: str = "zh") -> str:
     return zh if lang == "zh" else en
 
 
+SAME_PLACE_MINUTES = 0.05
+"""Under this (three seconds of travel: a few metres) the two sides are at the same place."""
+
+
+def travel_words(minutes: float, mode: str | None = None, lang: str = "zh") -> str:
+    """How far, as a coordinator reads it: "同一地点" when the unit is where the need is, else
+    whole minutes rounded up, so a short trip never reads "0分钟" (and a time is never
+    understated). ``mode`` adds how (步行/骑行/车行)."""
+    if minutes < SAME_PLACE_MINUTES:
+        return "同一地点" if lang == "zh" else "same place"
+    n = max(1, math.ceil(minutes - 1e-9))
+    md = TRAVEL_MODES.get(mode, TRAVEL_MODES["walk"]) if mode is not None else None
+    if lang == "zh":
+        return f"{md.zh if md else ''}{n}分钟"
+    return f"{n} min by {md.en}" if md else f"{n} min"
+
+
 def project_reason(
     demand_category: str,
     quantity: int,
@@ -52,11 +71,11 @@ def project_reason(
     for unit, kind, amount, minutes, level, mode in lines[:3]:
         k = RESOURCE_KINDS[kind]
         lv = LEVEL_BY_CODE[level]
-        md = TRAVEL_MODES.get(mode, TRAVEL_MODES["walk"])
+        away = travel_words(minutes, mode, lang)
         if lang == "zh":
-            parts.append(f"{unit}提供{k.zh}{amount}{k.measure_zh}（{lv.zh}内，{md.zh}{minutes:.0f}分钟）")
+            parts.append(f"{unit}提供{k.zh}{amount}{k.measure_zh}（{lv.zh}内，{away}）")
         else:
-            parts.append(f"{unit} gives {amount} {k.measure} of {k.en} ({lv.en} level, {minutes:.0f} min by {md.en})")
+            parts.append(f"{unit} gives {amount} {k.measure} of {k.en} ({lv.en} level, {away})")
     more = len(lines) - 3
     if lang == "zh":
         tail = f"等{len(lines)}家单位" if more > 0 else ""

@@ -12,6 +12,7 @@ from ..errors import NotFound
 from ..lifecycle import HOLDING, holding_allocations
 from ..store.base import GraphStore
 from ..taxonomy import LEVEL_BY_CODE, RESOURCE_KINDS
+from .explain import travel_words
 from .params import RoundParams
 from .snapshot import take_snapshot
 
@@ -45,7 +46,7 @@ class Recommendation(BaseModel):
         if lang == "zh":
             s = (
                 f"{self.unit_name}（{self.resource_name}）：可立即提供 {self.amount_now}{k.measure_zh}，"
-                f"{lv.zh}内 {self.travel_minutes:.0f} 分钟，净收益 {self.net_value:.2f}"
+                f"{lv.zh}内，{travel_words(self.travel_minutes)}，净收益 {self.net_value:.2f}"
             )
             if self.displaces:
                 s += "；完整满足需调整 " + "、".join(f"{d.demand}（{d.amount}）" for d in self.displaces)
@@ -54,7 +55,7 @@ class Recommendation(BaseModel):
             return s
         s = (
             f"{self.unit_name} ({self.resource_name}): {self.amount_now} {k.measure} free now, "
-            f"{lv.en} level, {self.travel_minutes:.0f} min, net value {self.net_value:.2f}"
+            f"{lv.en} level, {travel_words(self.travel_minutes, lang='en')}, net value {self.net_value:.2f}"
         )
         if self.displaces:
             s += "; covering it whole displaces " + ", ".join(f"{d.demand} ({d.amount})" for d in self.displaces)

@@ -4,15 +4,13 @@ change, and projects gained and lost (by demand). Labels in Chinese, English on 
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..matching.explain import UNMET_REASONS
 from ..matching.round import RoundResult
 from ..matching.snapshot import Snapshot
 from ..taxonomy import DEMAND_CATEGORIES, DIMENSIONS, LEVEL_BY_CODE, LEVELS, RESOURCE_KINDS
-
-if TYPE_CHECKING:
-    from .run import Run, ScenarioResult
+from .results import Run, ScenarioResult
 
 _TOP = (
     ("coverage_count", "覆盖率（按项数，完全满足）", "coverage (count, in full)"),

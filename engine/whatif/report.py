@@ -7,17 +7,15 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from openpyxl import Workbook
 from rich.table import Table
 
 from ..matching.kpis import TRAVEL_BINS
 from ..taxonomy import DEMAND_CATEGORIES, RESOURCE_KINDS
-from .compare import community_rows, kpi_label, kpi_rows, project_changes, run_diff
-
-if TYPE_CHECKING:
-    from .run import ScenarioResult
+from .compare import community_rows, kpi_label, kpi_rows, project_changes, run_diff, scenario_json
+from .results import ScenarioResult
 
 _T = {
     "kpi": ("指标", "key figure"),
@@ -129,7 +127,7 @@ def terminal_tables(res: ScenarioResult, lang: str = "zh", full: bool = False) -
 # -- JSON --------------------------------------------------------------------------------------
 def write_json(res: ScenarioResult, path: Path, lang: str = "zh") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(res.to_json(lang), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    path.write_text(json.dumps(scenario_json(res, lang), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     return path
 
 

@@ -22,20 +22,21 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import FourlinksError, InvalidInput, NotFound
 from ..matching.candidates import Pair, generate
 from ..matching.params import RoundParams
-from ..matching.round import RoundResult, run_round
+from ..matching.round import run_round
 from ..matching.snapshot import Snapshot, take_snapshot
 from ..store.base import GraphStore
 from ..store.embedded import EmbeddedStore
 from .apply import Applied, apply_changes
 from .pool import CandidatePool, pool_key, reach_needed
-from .spec import ScenarioSpec, Sweep, Variant, _dotted, load_spec, load_spec_file, params_with
+from .results import Run, ScenarioResult, SweepRun
+from .spec import ScenarioSpec, Variant, _dotted, load_spec, load_spec_file, params_with
 
 Progress = Callable[[str, float], None]
 
@@ -134,46 +135,6 @@ def base_inputs(store: GraphStore | None, spec: ScenarioSpec, base_dir: Path | N
     ro = ReadOnlyStore(src)
     snap = take_snapshot(ro, scope, params.year)  # type: ignore[arg-type]
     return BaseInputs(ro, scope, params, snap, source)
-
-
-# -- results ----------------------------------------------------------------------------------
-@dataclass
-class Run:
-    name: str
-    label_zh: str
-    label_en: str
-    applied: Applied
-    result: RoundResult
-    shared_candidates: bool
-
-    def label(self, lang: str = "zh") -> str:
-        return self.label_zh if lang == "zh" else self.label_en
-
-
-@dataclass
-class SweepRun:
-    sweep: Sweep
-    points: list[tuple[Any, Run]]
-
-
-@dataclass
-class ScenarioResult:
-    spec: ScenarioSpec
-    scope: str
-    source: str
-    snapshot: Snapshot
-    base: Run
-    variants: list[Run]
-    sweeps: list[SweepRun]
-    timings: dict[str, float] = field(default_factory=dict)
-
-    def runs(self) -> list[Run]:
-        return [self.base, *self.variants]
-
-    def to_json(self, lang: str = "zh") -> dict[str, Any]:
-        from .compare import scenario_json
-
-        return scenario_json(self, lang)
 
 
 # -- running ----------------------------------------------------------------------------------
