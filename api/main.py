@@ -16,6 +16,7 @@ from engine.tokens import secret_from
 
 from . import errors
 from .jobs import JobRunner
+from .limits import BodyLimits
 from .routes import (
     admin,
     assessment,
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         lifespan=lifespan,
     )
     errors.install(app)
+    app.add_middleware(BodyLimits)
     app.include_router(health.router)
     for mod in (hierarchy, resources, demands, files, rounds, projects, assessment, events, scenarios, admin):
         app.include_router(mod.router, prefix=PREFIX, responses=errors.ERROR_RESPONSES)  # type: ignore[arg-type]
