@@ -204,6 +204,7 @@ NODES = (
         Prop("response", "json"),
         Prop("created_at", "datetime"),
         Prop("owner", doc="the server process (Lease id) running the first request, while pending"),
+        VERSION,
         doc="an Idempotency-Key already seen by the API",
     ),
     _node(
