@@ -123,11 +123,17 @@ async def idempotency(
                                       description="幂等键：重复请求只生效一次 / repeat-safe key")] = None,
 ) -> Idempotency:
     body = await request.body()
+    digest = request_hash(request.method, request.url.path, request.url.query, body)
+    return Idempotency(store, principal, key, digest, getattr(request.app.state, "lease", None))
+
+
+def request_hash(method: str, path: str, query: str, body: bytes) -> str:
+    """What makes two requests "the same request" for a key."""
     h = hashlib.sha256()
-    for part in (request.method.encode(), request.url.path.encode(), request.url.query.encode(), body):
+    for part in (method.encode(), path.encode(), query.encode(), body):
         h.update(part)
         h.update(b"\x00")
-    return Idempotency(store, principal, key, h.hexdigest(), getattr(request.app.state, "lease", None))
+    return h.hexdigest()
 
 
 IdemDep = Annotated[Idempotency, Depends(idempotency)]

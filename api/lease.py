@@ -70,8 +70,8 @@ class Lease:
         while not self._stop.wait(self.seconds / 3):
             try:
                 self.renew()
-            except FourlinksError as e:  # the store is away: our lease may lapse; the work says so later
-                log.warning("lease %s not renewed: %s", self.id, e.message_en)
+            except Exception as e:  # the store is away: the lease may lapse; the heartbeat goes on
+                log.warning("lease %s not renewed: %s", self.id, getattr(e, "message_en", e))
                 continue
             for fn in list(self.on_beat):
                 try:
