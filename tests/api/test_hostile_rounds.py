@@ -1,7 +1,8 @@
-"""Rounds that must not hold the server (issue 16): absurd parameters are refused by the request
-schema; against a real ``fourlinks serve``, a cancelled round's solver is killed (its whole
-process group) and the worker takes the next round, and SIGTERM stops the server within seconds,
-the interrupted round marked failed. The server binds to loopback unless told otherwise."""
+"""Requests that must not hold the server (issue 16): absurd round parameters are refused by the
+request schema; against a real ``fourlinks serve``, a 50 MB body is refused with a 413 the client
+reads, a cancelled round's solver is killed (its whole process group) and the worker takes the
+next round, and SIGTERM stops the server within seconds, the interrupted round marked failed.
+The server binds to loopback unless told otherwise."""
 
 from __future__ import annotations
 
@@ -139,11 +140,24 @@ def _gone_within(pgid: int, seconds: float) -> float:
     return time.monotonic() - t0
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def served(city: Path) -> Iterator[Server]:
     s = Server(city)
     yield s
     s.stop()
+
+
+def _rss(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def test_a_50_mb_json_body_is_413_to_a_real_client_without_being_held(served: Server) -> None:
+    before = _rss(served.proc.pid)
+    body = b'{"reason": "' + b"x" * (50 * 1_048_576) + b'"}'
+    r = served.http.post(f"{V1}/projects/P1/decline", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and r.json()["error"] == "body_too_large" and "10 MB" in r.json()["message"]
+    assert _rss(served.proc.pid) - before < 40 * 1_048_576  # never read whole: 50 MB would show
+    assert served.http.get(f"{V1}/units", params={"limit": 1}).status_code == 200
 
 
 def test_the_server_binds_to_loopback_unless_told_otherwise(served: Server) -> None:
