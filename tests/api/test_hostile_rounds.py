@@ -29,6 +29,10 @@ ADMIN = auth("admin", sub="root")
 SCOPE = "CZ-D01"
 """A district of the chizhou preset: big enough that a 3600 s time limit keeps the solver busy."""
 FOURLINKS = str(Path(sys.executable).with_name("fourlinks"))
+LIVENESS = 90.0
+"""Seconds after which a solver still alive, or a server still up, counts as "never": far below the
+3600 s time limit they would otherwise run to, far above what a loaded 2-core machine needs (the
+measured times are in docs/BENCHMARKS.md; tests do not assert them)."""
 
 
 @pytest.mark.parametrize("params", [
@@ -84,15 +88,12 @@ class Server:
             time.sleep(0.2)
 
     def solvers(self) -> list[int]:
-        """Pids of the server's solving child processes."""
+        """Pids of the server's solving processes: its descendants that lead a process group."""
         out = []
-        for pid in _children(self.proc.pid):
-            try:
-                cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if b"spawn_main" in cmd:
-                out.append(pid)
+        for pid in _descendants(self.proc.pid):
+            with contextlib.suppress(OSError):
+                if os.getpgid(pid) == pid:
+                    out.append(pid)
         return out
 
     def round_at_solve(self, time_limit: float = 3600) -> str:
@@ -113,11 +114,14 @@ class Server:
             self.proc.wait(30)
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        with contextlib.suppress(OSError):
-            out += [int(x) for x in (task / "children").read_text().split()]
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                kids = [int(x) for x in (task / "children").read_text().split()]
+                out += kids
+                todo += kids
     return out
 
 
@@ -173,11 +177,11 @@ def test_a_cancelled_round_stops_its_solver_and_frees_the_worker(served: Server)
     assert os.getpgid(solver) == solver  # its own process group: whatever it starts dies with it
     r = served.http.post(f"{V1}/rounds/{rid}/cancel")
     assert r.status_code == 200 and r.json()["status"] == "cancelled", r.text
-    _gone_within(solver, 5)
+    _gone_within(solver, LIVENESS)
     nxt = served.http.post(f"{V1}/rounds", json={"scope": SCOPE, "params": {"time_limit": 3600}}).json()["id"]
     t0 = time.monotonic()
     while served.http.get(f"{V1}/rounds/{nxt}").json()["status"] == "queued":
-        assert time.monotonic() - t0 < 10, "the worker did not take the next round"
+        assert time.monotonic() - t0 < LIVENESS, "the worker did not take the next round"
         time.sleep(0.1)
     assert served.http.post(f"{V1}/rounds/{nxt}/cancel").status_code == 200
     assert served.http.get(f"{V1}/rounds/{rid}").json()["status"] == "cancelled"
@@ -188,11 +192,8 @@ def test_sigterm_stops_the_server_within_seconds_and_the_round_is_failed(city: P
     try:
         rid = s.round_at_solve()
         (solver,) = s.solvers()
-        t0 = time.monotonic()
         s.proc.send_signal(signal.SIGTERM)
-        s.proc.wait(timeout=15)
-        took = time.monotonic() - t0
-        assert took < 15
+        s.proc.wait(timeout=LIVENESS)  # raises if the server is still up (before: it waited for the solve)
         assert not _group_alive(solver)
     finally:
         s.stop()
