@@ -42,7 +42,7 @@ def get_principal(
 ) -> Principal:
     if creds is None or not creds.credentials:
         raise Unauthenticated("需要登录：请提供 Bearer 令牌", message_en="authentication required: send a Bearer token")
-    return verify(creds.credentials, request.app.state.token_secret)
+    return verify(creds.credentials, request.app.state.token_secret, request.app.state.store)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

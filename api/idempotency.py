@@ -2,7 +2,12 @@
 response (status and body, errors included) is stored in an ``Idempotency`` node reserved
 atomically by ``store.reserve``; a repeat gets the stored response and changes nothing; the
 same key on a different request is a 422; a repeat while the first still runs is a 409. Keys
-are per caller (the token's ``sub``)."""
+are per caller (the token's ``sub``).
+
+A pending key names the server process running it (its ``Lease``, api.lease). When that process
+died mid-request (kill -9, a crash), the key is not stuck: once the owner's lease has lapsed
+(at once on the embedded store after a restart; after ``lease_seconds`` on a shared Neo4j) the
+next request with the key takes it over by compare-and-set and runs."""
 
 from __future__ import annotations
 
@@ -17,13 +22,19 @@ from fastapi.responses import JSONResponse, Response
 
 from engine.access import Principal
 from engine.audit import now as clock_now
-from engine.errors import FourlinksError
+from engine.errors import Conflict, FourlinksError, StaleVersion
 from engine.store.base import Batch, GraphStore
 
 from .deps import get_principal, get_store
 from .errors import ApiError, engine_error_response, error_json
+from .lease import Lease
 
 Outcome = tuple[int, Any] | tuple[int, Any, dict[str, str]]
+
+
+def _in_progress() -> ApiError:
+    return ApiError(409, "idempotency_in_progress", "相同 Idempotency-Key 的请求仍在处理中，请稍后重试",
+                    "a request with this Idempotency-Key is still in progress; retry later")
 
 
 def _respond(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -35,8 +46,10 @@ def _respond(status: int, body: Any, headers: dict[str, str] | None = None) -> R
 class Idempotency:
     """Runs one request at most once per key."""
 
-    def __init__(self, store: GraphStore, principal: Principal, key: str | None, request_hash: str) -> None:
+    def __init__(self, store: GraphStore, principal: Principal, key: str | None, request_hash: str,
+                 lease: Lease | None = None) -> None:
         self.store, self.principal, self.key, self.request_hash = store, principal, key, request_hash
+        self.lease = lease
 
     @property
     def node_id(self) -> str:
@@ -49,22 +62,31 @@ class Idempotency:
             return self._call(fn)[0]
         nid = self.node_id
         now = clock_now()
-        prior = self.store.reserve("Idempotency", nid, {"state": "pending", "request_hash": self.request_hash,
-                                                        "created_at": now})
+        owner = self.lease.id if self.lease is not None else None
+        first = {"state": "pending", "request_hash": self.request_hash, "created_at": now, "version": 1}
+        if owner is not None:
+            first["owner"] = owner
+        prior = self.store.reserve("Idempotency", nid, first)
         if prior is not None:
             if prior.get("request_hash") != self.request_hash:
                 raise ApiError(422, "idempotency_key_reused", "该 Idempotency-Key 已用于另一个请求",
                                "this Idempotency-Key was used for a different request")
-            if prior.get("state") == "pending":
-                raise ApiError(409, "idempotency_in_progress", "相同 Idempotency-Key 的请求仍在处理中，请稍后重试",
-                               "a request with this Idempotency-Key is still in progress; retry later")
-            if prior.get("state") == "done":
+            state = prior.get("state")
+            if state == "done":
                 stored = orjson.loads(prior.get("response") or "null") or {}
                 resp = _respond(int(prior.get("status_code") or 200), stored.get("body"), stored.get("headers"))
                 resp.headers["Idempotent-Replay"] = "true"
                 return resp
-            # a crashed earlier attempt ("failed"): run again under the same key
-            self._save({"state": "pending"})
+            if state == "pending" and (self.lease is None or self.lease.alive(prior.get("owner"))):
+                raise _in_progress()
+            # the earlier attempt failed, or its server died while running it: run again under the
+            # same key, taking it by compare-and-set so that of several retries exactly one runs
+            expect = {"state": state, "owner": prior.get("owner"), "version": prior.get("version")}
+            try:
+                self.store.transition("Idempotency", nid, expect, {"state": "pending", **({"owner": owner} if owner
+                                                                                        else {})})
+            except (Conflict, StaleVersion):
+                raise _in_progress() from None
         try:
             resp, status, body, headers = self._call(fn)
         except BaseException:
@@ -101,11 +123,17 @@ async def idempotency(
                                       description="幂等键：重复请求只生效一次 / repeat-safe key")] = None,
 ) -> Idempotency:
     body = await request.body()
+    digest = request_hash(request.method, request.url.path, request.url.query, body)
+    return Idempotency(store, principal, key, digest, getattr(request.app.state, "lease", None))
+
+
+def request_hash(method: str, path: str, query: str, body: bytes) -> str:
+    """What makes two requests "the same request" for a key."""
     h = hashlib.sha256()
-    for part in (request.method.encode(), request.url.path.encode(), request.url.query.encode(), body):
+    for part in (method.encode(), path.encode(), query.encode(), body):
         h.update(part)
         h.update(b"\x00")
-    return Idempotency(store, principal, key, h.hexdigest())
+    return h.hexdigest()
 
 
 IdemDep = Annotated[Idempotency, Depends(idempotency)]

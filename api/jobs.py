@@ -1,17 +1,31 @@
 """Rounds as background jobs. The run state lives in the Round node (status queued → running →
 done | failed | cancelled), so a GET answers after a restart and on either store; this runner
-only holds the thread pool and the live stage/progress of the jobs it is running.
+holds the worker threads, the live stage/progress of its jobs and the process solving each.
 
-Cancelling is cooperative: ``cancel`` sets the Round to ``cancelled`` (compare-and-set), the
-job notices at its next progress step, and the finished result is written only by a
-compare-and-set from ``running`` to ``done``, so a round cancelled before the write is never
-written."""
+Each job reads its snapshot from the store in a worker thread, then solves it in a child
+process of its own process group (the solver may start processes of its own), and writes the
+result back from the thread. So a cancel, or a shutdown, stops the solve at once by killing the
+group, whatever the solver is doing; the worker is free again within a second or two.
+
+The result is written only by a compare-and-set from ``running`` to ``done``, so a round
+cancelled (or failed by another server) before the write is never written.
+
+Ownership: a Round names the server ``Lease`` that runs it (``owner``). Queued or running
+rounds are failed only when their owner's lease has lapsed (at startup, and at every heartbeat),
+so a second server on the same store never fails a round another live server is running."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import multiprocessing as mp
+import os
+import signal
 import threading
+import time
+import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
+from multiprocessing.connection import Connection
 from typing import Any
 
 import orjson
@@ -20,9 +34,13 @@ from engine.errors import Conflict, FourlinksError, NotFound
 from engine.lifecycle import Actor, event
 from engine.lifecycle import now as _now
 from engine.matching.params import RoundParams
-from engine.matching.round import new_round_id, round_batch, run_round
+from engine.matching.round import RoundResult, new_round_id, round_batch, run_round, with_revision_context
+from engine.matching.snapshot import Snapshot, take_snapshot
+from engine.store import EmbeddedStore
 from engine.store.base import Batch, GraphStore, Props
 from graph_schema import SCHEMA
+
+from .lease import Lease
 
 log = logging.getLogger("fourlinks.api.jobs")
 
@@ -30,22 +48,78 @@ RUNNING = ("queued", "running")
 FINAL = ("done", "published", "failed", "cancelled")
 _ROUND_PROPS = {p.name for p in SCHEMA.node("Round").props}
 _STAGE_FRAC = {"queued": 0.0, "running": 0.01, "done": 1.0, "published": 1.0, "failed": 1.0, "cancelled": 1.0}
+POLL = 0.25
+"""Seconds between looks at a solving child (messages, a local cancel, the process alive)."""
+CHECK_STORE = 1.0
+"""Seconds between reads of the Round while solving (a cancel sent to another server)."""
+_MP = mp.get_context("forkserver")
+"""Children are forked from a small single-threaded server process (never from the threaded API
+process itself), which has the engine imported once, so a solve starts in milliseconds."""
+_MP.set_forkserver_preload(["api.jobs"])
 
 
 class Cancelled(Exception):
     """Raised inside a job when its Round was cancelled."""
 
 
+class Stopped(Exception):
+    """Raised inside a job when the server is shutting down."""
+
+
+def _solve_in_child(conn: Connection, scope: str, params: RoundParams, snap: Snapshot, rid: str,
+                    run_by: str) -> None:
+    """The child process: solve the snapshot, send progress and the result through ``conn``.
+
+    It leads its own process group, so the parent kills whatever the solver starts along with
+    it, and it kills its group if the parent dies (a server killed with SIGKILL leaves no solve
+    running)."""
+    os.setpgid(0, 0)
+    parent = os.getppid()  # the fork server: it exits when the API process dies, so this notices too
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os.killpg(0, signal.SIGKILL)
+
+    threading.Thread(target=watch, daemon=True).start()
+    try:
+        res = run_round(EmbeddedStore(None), scope, params, run_by=run_by, write=False, snapshot=snap,
+                        round_id=rid, progress=lambda stage, frac: conn.send(("progress", stage, frac)))
+        conn.send(("done", res))
+    except FourlinksError as e:
+        conn.send(("error", e.message, e.message_en))
+    except BaseException as e:  # every failure reaches the parent, with its trace for the log
+        conn.send(("crash", f"{type(e).__name__}: {e}", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def _kill_group(proc: mp.process.BaseProcess) -> None:
+    """SIGKILL the child's process group (the child and anything it started); the child alone
+    if it has not made its group yet."""
+    if proc.pid is None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+
 
 class JobRunner:
     """A small pool (one or two workers) running round jobs against one store."""
 
-    def __init__(self, store: GraphStore, workers: int = 1) -> None:
+    def __init__(self, store: GraphStore, workers: int = 1, lease: Lease | None = None) -> None:
         self.store = store
+        self.lease = lease
+        self.owner = lease.id if lease is not None else None
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fourlinks-round")
         self._lock = threading.Lock()
         self._live: dict[str, dict[str, Any]] = {}
         self._futures: dict[str, Future[None]] = {}
+        self._cancel: dict[str, threading.Event] = {}
+        self._procs: dict[str, mp.process.BaseProcess] = {}
+        self._stopping = threading.Event()
 
     # -- submission --------------------------------------------------------------------------
     def submit_round(self, scope: str, params: RoundParams, *, run_by: str, parent: str | None = None,
@@ -55,7 +129,8 @@ class JobRunner:
         b = Batch()
         props: dict[str, Any] = dict(name=f"{scope} {params.year or ''}".strip(), year=params.year, scope=scope,
                                      params=orjson.dumps(params.model_dump(mode="json")).decode(), run_by=run_by,
-                                     status="queued", created_at=_now(), parent=parent, version=1)
+                                     status="queued", created_at=_now(), parent=parent, version=1,
+                                     owner=self.owner)
         if "progress" in _ROUND_PROPS:
             props["progress"] = 0.0
         b.node("Round", rid, **props)
@@ -66,6 +141,7 @@ class JobRunner:
         self.store.write(b)
         with self._lock:
             self._live[rid] = {"stage": "queued", "progress": 0.0}
+            self._cancel[rid] = threading.Event()
             self._futures[rid] = self._pool.submit(self._run, rid, scope, params, run_by, parent)
         return self.store.get("Round", rid) or {}
 
@@ -81,6 +157,12 @@ class JobRunner:
         if f is not None:
             f.result(timeout=timeout)
 
+    def solving(self, round_id: str) -> int | None:
+        """The pid of the process solving ``round_id`` now, if any (tests, the bench)."""
+        with self._lock:
+            p = self._procs.get(round_id)
+        return p.pid if p is not None and p.is_alive() else None
+
     def progress_of(self, r: Props) -> tuple[str, float]:
         """(stage, 0..1) of a Round: the live value while this runner runs it, else its node."""
         live = self.live(r["id"])
@@ -95,23 +177,35 @@ class JobRunner:
     def _say(self, rid: str, stage: str, frac: float) -> None:
         with self._lock:
             self._live[rid] = {"stage": stage, "progress": round(frac, 3)}
-        r = self.store.get("Round", rid)
-        if r is None or r.get("status") == "cancelled":
-            raise Cancelled(rid)
+        self._check(rid)
         if "progress" in _ROUND_PROPS:
             b = Batch()
             b.node("Round", rid, progress=round(frac, 3))
             self.store.write(b)
 
+    def _check(self, rid: str) -> None:
+        """Raise when the job must stop: the server stops, or its Round is no longer ours to run."""
+        if self._stopping.is_set():
+            raise Stopped(rid)
+        r = self.store.get("Round", rid)
+        if r is None or r.get("status") != "running" or r.get("owner") != self.owner:
+            raise Cancelled(rid)
+
     def _run(self, rid: str, scope: str, params: RoundParams, run_by: str, parent: str | None) -> None:
         store = self.store
         try:
             try:
-                store.transition("Round", rid, {"status": "queued"}, {"status": "running"})
+                store.transition("Round", rid, {"status": "queued"},
+                                 {"status": "running", **({"owner": self.owner} if self.owner else {})})
             except (Conflict, NotFound):
                 return  # cancelled (or removed) before it started
-            result = run_round(store, scope, params, run_by=run_by, parent=parent, write=False,
-                               progress=lambda stage, frac: self._say(rid, stage, frac), round_id=rid)
+            self._say(rid, "snapshot", 0.05)
+            snap = take_snapshot(store, scope, params.year)
+            if parent is not None:
+                snap = with_revision_context(store, snap, parent)
+            result = self._solve(rid, scope, params, snap, run_by)
+            if parent is not None:
+                result = result.model_copy(update={"parent": parent})
             full = round_batch(result, status="done")
             head = next(n for n in full.nodes if n.label == "Round" and n.id == rid)
             changes = {k: v for k, v in head.props.items() if k not in ("version", "created_at")}
@@ -119,11 +213,13 @@ class JobRunner:
                 changes["progress"] = 1.0
             rest = Batch(nodes=[n for n in full.nodes if n is not head], rels=full.rels)
             try:
-                store.transition("Round", rid, {"status": "running"}, changes, rest)
+                store.transition("Round", rid, {"status": "running", "owner": self.owner}, changes, rest)
             except Conflict:
-                return  # cancelled while solving: the result is dropped
+                return  # cancelled (or failed by another server) while solving: the result is dropped
         except Cancelled:
             return
+        except Stopped:
+            self._fail(rid, FourlinksError("服务停止，任务中断", message_en="interrupted: the server stopped"))
         except Exception as e:  # the job must record every failure in the Round
             if not isinstance(e, FourlinksError):
                 log.exception("round %s failed", rid)
@@ -131,6 +227,54 @@ class JobRunner:
         finally:
             with self._lock:
                 self._live.pop(rid, None)
+                self._cancel.pop(rid, None)
+
+    def _solve(self, rid: str, scope: str, params: RoundParams, snap: Snapshot, run_by: str) -> RoundResult:
+        """Solve in a child process, relaying its progress; kill its group on cancel or stop."""
+        mine, theirs = _MP.Pipe(duplex=False)
+        proc = _MP.Process(target=_solve_in_child, args=(theirs, scope, params, snap, rid, run_by),
+                           name=f"fourlinks-solve-{rid}")
+        with self._lock:
+            cancel = self._cancel.get(rid) or threading.Event()
+            self._procs[rid] = proc
+        try:
+            proc.start()
+            theirs.close()
+            checked = time.monotonic()
+            while True:
+                if cancel.is_set():
+                    raise Cancelled(rid)
+                if self._stopping.is_set():
+                    raise Stopped(rid)
+                if mine.poll(POLL):
+                    try:
+                        msg = mine.recv()
+                    except EOFError:
+                        raise RuntimeError(f"the solving process exited (code {proc.exitcode})") from None
+                    kind = msg[0]
+                    if kind == "progress":
+                        self._say(rid, msg[1], msg[2])
+                        checked = time.monotonic()
+                    elif kind == "done":
+                        return msg[1]
+                    elif kind == "error":
+                        raise FourlinksError(msg[1], message_en=msg[2])
+                    else:
+                        log.error("round %s crashed in its process:\n%s", rid, msg[2])
+                        raise RuntimeError(msg[1])
+                elif not proc.is_alive() and not mine.poll():
+                    raise RuntimeError(f"the solving process exited (code {proc.exitcode})")
+                if time.monotonic() - checked >= CHECK_STORE:
+                    self._check(rid)
+                    checked = time.monotonic()
+        finally:
+            if proc.pid is not None:
+                if proc.is_alive():
+                    _kill_group(proc)
+                proc.join(timeout=10)
+            mine.close()
+            with self._lock:
+                self._procs.pop(rid, None)
 
     def _fail(self, rid: str, e: Exception) -> None:
         msg = e.message if isinstance(e, FourlinksError) else f"{type(e).__name__}: {e}"
@@ -139,14 +283,16 @@ class JobRunner:
         event(b, Actor("round-job", "system"), "round.failed", [("Round", rid)], from_state="running",
               to_state="failed", why=msg, data={"message_en": msg_en})
         try:
-            self.store.transition("Round", rid, {"status": "running"},
+            self.store.transition("Round", rid, {"status": "running", "owner": self.owner},
                                   {"status": "failed", "solver_status": "error"}, b)
         except FourlinksError:
             log.warning("could not mark round %s failed", rid)
 
     # -- cancel and recovery ------------------------------------------------------------------
     def cancel(self, rid: str, actor: Actor) -> Props:
-        """Mark a queued or running round cancelled (``Conflict`` once it has finished)."""
+        """Mark a queued or running round cancelled (``Conflict`` once it has finished); the
+        runner that solves it kills its process within a second (this one at once, another
+        server at its next look at the Round)."""
         for _ in range(5):
             r = self.store.get("Round", rid)
             if r is None:
@@ -158,29 +304,54 @@ class JobRunner:
             b = Batch()
             event(b, actor, "round.cancel", [("Round", rid)], from_state=st, to_state="cancelled")
             try:
-                return self.store.transition("Round", rid, {"status": st}, {"status": "cancelled"}, b)
+                out = self.store.transition("Round", rid, {"status": st}, {"status": "cancelled"}, b)
             except Conflict:
                 continue  # it moved queued → running meanwhile: try again
+            with self._lock:
+                ev = self._cancel.get(rid)
+            if ev is not None:
+                ev.set()
+            return out
         raise Conflict("轮次状态变化过快，请重试", message_en="the round kept changing state; retry")
 
     def recover(self) -> int:
-        """Rounds left queued/running by a previous process are marked failed (startup)."""
+        """Queued or running rounds whose owner is dead (its lease lapsed, or it named none)
+        are marked failed. Runs at startup and at every heartbeat of the lease."""
         n = 0
         for st in RUNNING:
             for r in self.store.find("Round", {"status": st}):
                 with self._lock:
                     if r["id"] in self._futures:
                         continue
+                owner = r.get("owner")
+                if self.lease is not None and self.lease.alive(owner):
+                    continue
                 b = Batch()
                 event(b, Actor("server", "system"), "round.failed", [("Round", r["id"])], from_state=st,
-                      to_state="failed", why="服务重启，任务中断 / interrupted by a server restart")
+                      to_state="failed", why="服务进程已停止，任务中断 / interrupted: the server running it stopped",
+                      data={"owner": owner})
+                expect: Props = {"status": st, "owner": owner} if owner is not None else {"status": st}
                 try:
-                    self.store.transition("Round", r["id"], {"status": st}, {"status": "failed"}, b)
+                    self.store.transition("Round", r["id"], expect, {"status": "failed"}, b)
                     n += 1
                 except FourlinksError:
                     pass
         return n
 
     def shutdown(self) -> None:
-        """Stop taking jobs; cancel the queued ones and wait for the running one."""
+        """Stop within seconds: kill the solving processes, mark their rounds and the queued
+        ones failed, and wait for the worker threads (which then have nothing left to wait on)."""
+        self._stopping.set()
+        with self._lock:
+            procs = list(self._procs.values())
+            pending = [rid for rid, f in self._futures.items() if not f.running() and not f.done()]
+        for p in procs:
+            if p.is_alive():
+                _kill_group(p)
         self._pool.shutdown(wait=True, cancel_futures=True)
+        for rid in pending:
+            b = Batch()
+            event(b, Actor("server", "system"), "round.failed", [("Round", rid)], from_state="queued",
+                  to_state="failed", why="服务停止，任务未运行 / the server stopped before it ran")
+            with contextlib.suppress(FourlinksError):
+                self.store.transition("Round", rid, {"status": "queued", "owner": self.owner}, {"status": "failed"}, b)

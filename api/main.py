@@ -16,6 +16,8 @@ from engine.tokens import secret_from
 
 from . import errors
 from .jobs import JobRunner
+from .lease import Lease
+from .limits import BodyLimits
 from .routes import (
     admin,
     assessment,
@@ -53,7 +55,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
                recover: bool = True) -> FastAPI:
     """The API app. ``settings`` defaults to the environment; ``store`` to ``open_store``
     (an injected store is not closed on shutdown: its owner closes it). ``recover`` marks
-    rounds a previous process left running as failed at startup."""
+    rounds whose server died (its lease lapsed) failed, at startup and at every heartbeat."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -65,16 +67,21 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             app.state.settings = s
             app.state.store = st
             app.state.token_secret = secret_from(s)
-            app.state.jobs = JobRunner(st, workers=workers)
+            app.state.lease = Lease(st, s.lease_seconds).start()
+            app.state.jobs = JobRunner(st, workers=workers, lease=app.state.lease)
             app.state.scenarios = ScenarioJobs(st, s.data_dir / "scenarios")
             if recover:
                 app.state.jobs.recover()
+                app.state.lease.on_beat.append(app.state.jobs.recover)
             yield
         finally:
             for name in ("jobs", "scenarios"):
                 runner = getattr(app.state, name, None)
                 if runner is not None:
                     runner.shutdown()
+            lease = getattr(app.state, "lease", None)
+            if lease is not None:
+                lease.stop()  # after the jobs: their rounds are failed by now, the keys free
             if owned:
                 st.close()
 
@@ -92,6 +99,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         lifespan=lifespan,
     )
     errors.install(app)
+    app.add_middleware(BodyLimits)
     app.include_router(health.router)
     for mod in (hierarchy, resources, demands, files, rounds, projects, assessment, events, scenarios, admin):
         app.include_router(mod.router, prefix=PREFIX, responses=errors.ERROR_RESPONSES)  # type: ignore[arg-type]

@@ -1,13 +1,16 @@
 """What-if scenarios as background jobs. A scenario never writes to the store (it runs on
 copies), so its job state and result live with the server: in memory, and its report files
-in the data folder. A restart forgets running scenarios; the planner submits again."""
+in the data folder. A restart forgets running scenarios; the planner submits again.
+
+The workers are daemon threads: a scenario holds nothing that must survive, so a shutdown does
+not wait for one still running (it would hold a SIGTERM for as long as its solves take)."""
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +27,17 @@ class ScenarioJobs:
     def __init__(self, store: GraphStore, folder: Path, workers: int = 1) -> None:
         self.store = store
         self.folder = folder
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fourlinks-whatif")
+        self._queue: queue.Queue[tuple[str, ScenarioSpec, str, float | None] | None] = queue.Queue()
         self._lock = threading.Lock()
         self._jobs: dict[str, dict[str, Any]] = {}
+        self._threads = [threading.Thread(target=self._work, name=f"fourlinks-whatif-{i}", daemon=True)
+                         for i in range(workers)]
+        for t in self._threads:
+            t.start()
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            self._run(*item)
 
     def submit(self, spec: ScenarioSpec, *, by: str, lang: str, time_limit: float | None) -> dict[str, Any]:
         sid = f"SCN-{uuid.uuid4().hex[:12]}"
@@ -42,7 +53,7 @@ class ScenarioJobs:
         }
         with self._lock:
             self._jobs[sid] = job
-        self._pool.submit(self._run, sid, spec, lang, time_limit)
+        self._queue.put((sid, spec, lang, time_limit))
         return dict(job)
 
     def get(self, sid: str) -> dict[str, Any]:
@@ -81,4 +92,6 @@ class ScenarioJobs:
             self._set(sid, status="failed", error={"message": str(e), "message_en": str(e)})
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Stop taking jobs; a scenario still running is abandoned with the process."""
+        for _ in self._threads:
+            self._queue.put(None)

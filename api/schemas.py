@@ -347,8 +347,27 @@ class TokenRequest(BaseModel):
     ttl_days: float = Field(default=30, gt=0, le=3650, description="有效天数 / days valid")
 
 
+class TokenRevoke(BaseModel):
+    """Revoke one token (by itself or its id) or every token of a subject / 吊销令牌."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"sub": "zhang.san"}]})
+
+    token: str | None = Field(default=None, min_length=1, max_length=4000, description="要吊销的令牌 / the token")
+    jti: str | None = Field(default=None, min_length=1, max_length=100, description="令牌编号 / the token's id")
+    sub: str | None = Field(default=None, min_length=1, max_length=100,
+                            description="吊销此使用者此前签发的全部令牌 / every token of this subject issued so far")
+
+
+class RevocationOut(BaseModel):
+    id: str = Field(description="吊销记录编号 / revocation id")
+    sub: str | None = Field(default=None, description="使用者（按使用者吊销时）/ subject, when by subject")
+    by: str | None = Field(default=None, description="操作人 / who revoked")
+    at: str | None = Field(default=None, description="时间 / when")
+
+
 class TokenOut(BaseModel):
     token: str = Field(description="Bearer 令牌 / the token")
+    jti: str | None = Field(default=None, description="令牌编号（用于吊销）/ the token's id, for revocation")
     role: str = Field(description="角色 / role")
     scope: str | None = Field(default=None, description="范围 / scope")
     sub: str = Field(description="使用者 / subject")

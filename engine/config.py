@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=10_000, alias="FOURLINKS_BATCH_SIZE", ge=1)
     lang: Literal["zh", "en"] = Field(default="zh", alias="FOURLINKS_LANG")
     token_secret: str = Field(default="", alias="FOURLINKS_TOKEN_SECRET")
+    host: str = Field(default="127.0.0.1", alias="FOURLINKS_HOST",
+                      description="address `fourlinks serve` binds; loopback unless told otherwise")
+    max_body_bytes: int = Field(default=10 * 1_048_576, alias="FOURLINKS_MAX_BODY_BYTES", ge=1024,
+                                description="largest request body that is not a multipart upload")
+    max_json_depth: int = Field(default=64, alias="FOURLINKS_MAX_JSON_DEPTH", ge=2, le=512,
+                                description="deepest nesting of a JSON request body")
+    lease_seconds: float = Field(default=30.0, alias="FOURLINKS_LEASE_SECONDS", gt=0, le=3600,
+                                 description="a server process unheard of this long is dead: its rounds fail "
+                                 "and its pending Idempotency-Keys are released")
 
     @classmethod
     def load(cls, **overrides: object) -> Settings:

@@ -449,7 +449,8 @@ reproduces it). The server must outlast its clients' pools, so it closes idle co
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+    host: Annotated[str | None, typer.Option(help="address to bind (default FOURLINKS_HOST, else 127.0.0.1: "
+                                             "loopback only)")] = None,
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=4, help="round-job threads")] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
@@ -457,14 +458,24 @@ def serve(
         "--keep-alive", min=1, envvar="FOURLINKS_KEEP_ALIVE",
         help="seconds an idle keep-alive connection stays open")] = KEEP_ALIVE_SECONDS,
     store: StoreOpt = None,
+    grace: Annotated[float, typer.Option(min=0, max=600, help="seconds SIGTERM waits for requests in flight")] = 5.0,
 ) -> None:
-    """Serve the HTTP API (docs at /docs) / 启动 HTTP 接口服务。"""
+    """Serve the HTTP API (docs at /docs) / 启动 HTTP 接口服务。
+
+    SIGTERM or Ctrl-C stops it within seconds: requests in flight get ``grace`` seconds, solving
+    rounds are killed and marked failed, the store is closed."""
     import uvicorn
 
     from api import create_app
+    from engine.tokens import secret_from
 
-    uvicorn.run(create_app(_settings(store), workers=workers), host=host, port=port, log_level=log_level,
-                timeout_keep_alive=keep_alive)
+    settings = _settings(store)
+    try:
+        secret_from(settings)  # a token secret that is too short stops the server before it listens
+    except FourlinksError as e:
+        _fail(e)
+    uvicorn.run(create_app(settings, workers=workers), host=host or settings.host, port=port, log_level=log_level,
+                timeout_graceful_shutdown=grace, timeout_keep_alive=keep_alive)
 
 
 @app.command()
@@ -472,7 +483,7 @@ def token(
     role: Annotated[str, typer.Option(help="coordinator|unit|planner|admin")],
     scope: Annotated[str | None, typer.Option(help="community/street id (coordinator) or unit id (unit)")] = None,
     sub: Annotated[str | None, typer.Option(help="who the token is for")] = None,
-    ttl_days: Annotated[float, typer.Option(min=0.001, help="days valid")] = 30.0,
+    ttl_days: Annotated[float, typer.Option(min=0.001, max=3650, help="days valid (every token expires)")] = 30.0,
 ) -> None:
     """Issue a bearer token (admin command) / 签发访问令牌。"""
     from engine.tokens import issue, secret_from

@@ -417,10 +417,53 @@ def parse_spec(data: Any) -> ScenarioSpec:
         raise ScenarioError(_problems(e)) from e
 
 
+MAX_DEPTH = 32
+"""Deepest nesting a scenario file may have (the format itself needs about eight levels)."""
+
+
+class _Loader(yaml.SafeLoader):
+    """``yaml.safe_load`` without aliases and with a nesting limit.
+
+    An alias (``*a``) makes one node appear many times, so a few hundred bytes of aliases of
+    aliases (the "billion laughs") expand into billions of items once validated; a scenario
+    never needs one. Deep nesting (``[[[[…]]]]``) would exhaust the composer's recursion. Both
+    are refused as a YAML error at the place they occur."""
+
+    def __init__(self, stream: str | bytes) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            raise _Refused("不允许使用 YAML 别名（*名称）", "YAML aliases (*name) are not allowed",
+                           self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(f"嵌套超过 {MAX_DEPTH} 层", f"nested deeper than {MAX_DEPTH} levels",
+                               self.peek_event().start_mark)
+            return super().compose_node(parent, index)  # type: ignore[arg-type]
+        finally:
+            self._depth -= 1
+
+
+class _Refused(yaml.YAMLError):
+    def __init__(self, zh: str, en: str, mark: yaml.Mark) -> None:
+        super().__init__(en)
+        self.zh, self.en, self.problem_mark = zh, en, mark
+
+
 def load_spec(text: str | bytes) -> ScenarioSpec:
-    """Parse and validate scenario YAML (or JSON) text."""
+    """Parse and validate scenario YAML (or JSON) text (no aliases, at most ``MAX_DEPTH`` deep)."""
     try:
-        data = yaml.safe_load(text)
+        loader = _Loader(text)
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
+    except _Refused as e:
+        where = f"line {e.problem_mark.line + 1}, column {e.problem_mark.column + 1}"
+        raise ScenarioError([(where, e.zh, e.en)]) from e
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"

@@ -90,7 +90,9 @@ def test_pending_idempotency_key_is_409(published: tuple[TestClient, dict], app_
         h.update(part)
         h.update(b"\x00")
     nid = "IK-" + hashlib.sha256(f"{sub}\x00coordinator\x00{key}".encode()).hexdigest()[:40]
-    app_store.reserve("Idempotency", nid, {"state": "pending", "request_hash": h.hexdigest()})
+    # in flight in this very server (its lease is the owner): a key of a dead server is taken over (test_leases)
+    app_store.reserve("Idempotency", nid, {"state": "pending", "request_hash": h.hexdigest(),
+                                           "owner": c.app.state.lease.id})  # type: ignore[attr-defined]
     r = c.post(path, headers=auth("coordinator", "S1", sub, **{"Idempotency-Key": key}))
     assert r.status_code == 409 and r.json()["error"] == "idempotency_in_progress"
 
