@@ -30,9 +30,9 @@ from typing import Any
 
 import orjson
 
+from engine.audit import now as _now
 from engine.errors import Conflict, FourlinksError, NotFound
 from engine.lifecycle import Actor, event
-from engine.lifecycle import now as _now
 from engine.matching.params import RoundParams
 from engine.matching.round import RoundResult, new_round_id, round_batch, run_round, with_revision_context
 from engine.matching.snapshot import Snapshot, take_snapshot

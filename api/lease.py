@@ -22,8 +22,8 @@ import time
 import uuid
 from collections.abc import Callable
 
+from engine.audit import now as _now
 from engine.errors import FourlinksError
-from engine.lifecycle import now as _now
 from engine.store import EmbeddedStore
 from engine.store.base import Batch, GraphStore
 

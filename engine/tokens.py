@@ -24,9 +24,9 @@ from typing import Any
 import jwt
 
 from .access import ROLES, Principal
+from .audit import now as _now
 from .config import Settings
 from .errors import InvalidInput, Unauthenticated
-from .lifecycle import now as _now
 from .store.base import Batch, GraphStore, Props
 
 ALGORITHM = "HS256"

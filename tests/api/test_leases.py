@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from api import create_app
 from api.idempotency import Idempotency, request_hash
 from engine.access import Principal
+from engine.audit import now
 from engine.config import Settings
-from engine.lifecycle import now
 from engine.store import Batch, EmbeddedStore, GraphStore
 
 
