@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -63,10 +64,19 @@ def _env(data: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("served") / "data"
+    """The loaded city as a template folder: each server gets its own copy, since the embedded
+    store's lock keeps a second process out of a folder (the module's shared server stays up
+    while the SIGTERM test starts its own)."""
+    data = tmp_path_factory.mktemp("template") / "data"
     subprocess.run([FOURLINKS, "load", "--preset", "chizhou"], env=_env(data), check=True, capture_output=True,
                    timeout=600)
     return data
+
+
+def _copy(city: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("served") / "data"
+    shutil.copytree(city, dest)
+    return dest
 
 
 class Server:
@@ -145,8 +155,8 @@ def _gone_within(pgid: int, seconds: float) -> float:
 
 
 @pytest.fixture(scope="module")
-def served(city: Path) -> Iterator[Server]:
-    s = Server(city)
+def served(city: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    s = Server(_copy(city, tmp_path_factory))
     yield s
     s.stop()
 
@@ -187,8 +197,10 @@ def test_a_cancelled_round_stops_its_solver_and_frees_the_worker(served: Server)
     assert served.http.get(f"{V1}/rounds/{rid}").json()["status"] == "cancelled"
 
 
-def test_sigterm_stops_the_server_within_seconds_and_the_round_is_failed(city: Path) -> None:
-    s = Server(city)
+def test_sigterm_stops_the_server_within_seconds_and_the_round_is_failed(
+        city: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    data = _copy(city, tmp_path_factory)
+    s = Server(data)
     try:
         rid = s.round_at_solve()
         (solver,) = s.solvers()
@@ -197,7 +209,7 @@ def test_sigterm_stops_the_server_within_seconds_and_the_round_is_failed(city: P
         assert not _group_alive(solver)
     finally:
         s.stop()
-    again = Server(city)
+    again = Server(data)
     try:
         body = again.http.get(f"{V1}/rounds/{rid}").json()
         assert body["status"] == "failed", body
