@@ -161,9 +161,11 @@ def test_coordinator_import_touching_a_neighbour_is_rejected_whole(loaded: TestC
                    + "D21,C1,,邻居需求,便民维修,3,3,2026\n"  # row 3: C1's: outside
                    + "D1,C2,,改写邻居的需求,便民维修,3,3,2026\n")  # row 4: C1's stored D1 moved to C2
     errors = _rejected(c, s, [demands], NEIGHBOUR)
-    where = {(e["row"], e["column"], e["value"]) for e in errors}
-    assert where == {(3, "社区编号", "C1"), (4, "编号", "D1")}
-    assert all(e["file"] == "需求清单.csv" and "管辖范围" in e["reason_zh"] and e["reason_en"] for e in errors)
+    scope = [e for e in errors if "管辖范围" in e["reason_zh"]]
+    assert {(e["row"], e["column"], e["value"]) for e in scope} == {(3, "社区编号", "C1"), (4, "编号", "D1")}
+    # row 4 also breaks ownership (a demand never changes community): named too, on its own column
+    assert {(e["row"], e["column"]) for e in errors if e not in scope} <= {(4, "社区编号")}
+    assert all(e["file"] == "需求清单.csv" and e["reason_en"] for e in errors)
     assert s.get("Demand", "D20") is None  # the good row was not applied either
 
     resources = _csv(tmp_path, "资源清单.csv", RESOURCES_HEAD
@@ -171,7 +173,9 @@ def test_coordinator_import_touching_a_neighbour_is_rejected_whole(loaded: TestC
                      + "R21,U1,邻居单位的资源,志愿服务,5,2026\n"  # U1 is located in C1
                      + "R1,U2,抢走邻居的资源,志愿服务,5,2026\n")  # R1 is U1's
     errors = _rejected(c, s, [resources], NEIGHBOUR)
-    assert {(e["row"], e["column"], e["value"]) for e in errors} == {(3, "单位编号", "U1"), (4, "编号", "R1")}
+    scope = [e for e in errors if "管辖范围" in e["reason_zh"]]
+    assert {(e["row"], e["column"], e["value"]) for e in scope} == {(3, "单位编号", "U1"), (4, "编号", "R1")}
+    assert {(e["row"], e["column"]) for e in errors if e not in scope} <= {(4, "单位编号")}
 
     units = _csv(tmp_path, "共建单位清单.csv", UNITS_HEAD
                  + "U1,池州市人民医院,医院,C2,G2,C2\n"  # C1's unit moved to C2
@@ -188,8 +192,8 @@ def test_coordinator_import_touching_a_neighbour_is_rejected_whole(loaded: TestC
     # English reports name the same cells (columns as written in the file)
     r = upload(c, [demands], headers=NEIGHBOUR, lang="en")
     assert r.status_code == 422
-    assert {e["column"] for e in r.json()["report"]["errors"]} == {"社区编号", "编号"}
-    assert all("outside your scope" in e["reason"] for e in r.json()["report"]["errors"])
+    en = [e for e in r.json()["report"]["errors"] if "outside your scope" in e["reason"]]
+    assert {(e["row"], e["column"]) for e in en} == {(3, "社区编号"), (4, "编号")}
 
 
 def test_coordinator_imports_inside_its_scope_and_admin_anywhere(loaded: TestClient, app_store: GraphStore,
