@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -187,8 +188,10 @@ def test_a_cancelled_round_stops_its_solver_and_frees_the_worker(served: Server)
     assert served.http.get(f"{V1}/rounds/{rid}").json()["status"] == "cancelled"
 
 
-def test_sigterm_stops_the_server_within_seconds_and_the_round_is_failed(city: Path) -> None:
-    s = Server(city)
+def test_sigterm_stops_the_server_within_seconds_and_the_round_is_failed(city: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"  # a copy: the module's server keeps the city's folder (its lock)
+    shutil.copytree(city, data, ignore=shutil.ignore_patterns("*.lock"))
+    s = Server(data)
     try:
         rid = s.round_at_solve()
         (solver,) = s.solvers()
@@ -197,7 +200,7 @@ def test_sigterm_stops_the_server_within_seconds_and_the_round_is_failed(city: P
         assert not _group_alive(solver)
     finally:
         s.stop()
-    again = Server(city)
+    again = Server(data)
     try:
         body = again.http.get(f"{V1}/rounds/{rid}").json()
         assert body["status"] == "failed", body
