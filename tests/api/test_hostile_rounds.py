@@ -64,19 +64,10 @@ def _env(data: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The loaded city as a template folder: each server gets its own copy, since the embedded
-    store's lock keeps a second process out of a folder (the module's shared server stays up
-    while the SIGTERM test starts its own)."""
-    data = tmp_path_factory.mktemp("template") / "data"
+    data = tmp_path_factory.mktemp("served") / "data"
     subprocess.run([FOURLINKS, "load", "--preset", "chizhou"], env=_env(data), check=True, capture_output=True,
                    timeout=600)
     return data
-
-
-def _copy(city: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("served") / "data"
-    shutil.copytree(city, dest)
-    return dest
 
 
 class Server:
@@ -155,8 +146,8 @@ def _gone_within(pgid: int, seconds: float) -> float:
 
 
 @pytest.fixture(scope="module")
-def served(city: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    s = Server(_copy(city, tmp_path_factory))
+def served(city: Path) -> Iterator[Server]:
+    s = Server(city)
     yield s
     s.stop()
 
@@ -197,9 +188,9 @@ def test_a_cancelled_round_stops_its_solver_and_frees_the_worker(served: Server)
     assert served.http.get(f"{V1}/rounds/{rid}").json()["status"] == "cancelled"
 
 
-def test_sigterm_stops_the_server_within_seconds_and_the_round_is_failed(
-        city: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
-    data = _copy(city, tmp_path_factory)
+def test_sigterm_stops_the_server_within_seconds_and_the_round_is_failed(city: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"  # a copy: the module's server keeps the city's folder (its lock)
+    shutil.copytree(city, data, ignore=shutil.ignore_patterns("*.lock"))
     s = Server(data)
     try:
         rid = s.round_at_solve()
