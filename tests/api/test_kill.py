@@ -61,7 +61,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 90) -> None:
+    def start(self, timeout: float = 240) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child holds it
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "fourlinks", "serve", "--port", str(self.port), "--log-level", "warning"],
@@ -86,8 +86,9 @@ class Server:
 
 
 def _setup(url: str, files: list[Path]) -> list[dict[str, Any]]:
-    """Upload the small city, run and publish a round: the projects the burst works on."""
-    with httpx.Client(base_url=url, trust_env=False, timeout=60) as c:
+    """Upload the small city, run and publish a round: the projects the burst works on. (Long
+    timeouts: this is set-up, not the subject, and a loaded Neo4j can take a minute to answer.)"""
+    with httpx.Client(base_url=url, trust_env=False, timeout=300) as c:
         parts = [("files", (p.name, p.read_bytes(), "text/csv")) for p in files]
         r = c.post(f"{V1}/imports", files=parts, headers=ADMIN)
         assert r.status_code == 200, r.text
@@ -95,7 +96,7 @@ def _setup(url: str, files: list[Path]) -> list[dict[str, Any]]:
                    headers=COORD)
         assert r.status_code == 202, r.text
         rid = r.json()["id"]
-        for _ in range(600):
+        for _ in range(3000):
             st = c.get(f"{V1}/rounds/{rid}", headers=ADMIN).json()["status"]
             if st not in ("queued", "running"):
                 break
