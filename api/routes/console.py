@@ -168,7 +168,8 @@ def overview(store: StoreDep, principal: PrincipalDep, scope: ScopeQ = None) -> 
                            if cat_of.get(p["demand"]) in DEMAND_CATEGORIES)
     per_dim = kpis.get("per_dimension") or {}
     per_com = kpis.get("per_community") or {}
-    com_demands = Counter(d.get("community") for d in demands)
+    com_of = {d: c for c, d in store.edges("NEEDS")}
+    com_demands = Counter(com_of.get(d["id"]) for d in demands)
     com_rows = []
     for c in communities:
         k = per_com.get(c["id"])
@@ -209,17 +210,18 @@ def overview(store: StoreDep, principal: PrincipalDep, scope: ScopeQ = None) -> 
 @router.get("/map", response_model=dict[str, Any], summary="地图图层：社区、网格、单位与项目连线 / map layers")
 def map_layers(
     store: StoreDep, principal: PrincipalDep, scope: ScopeQ = None,
-    round: Annotated[str | None, Query(max_length=200, description="轮次（缺省为最近一轮）/ round id")] = None,
+    round_id: Annotated[str | None, Query(alias="round", max_length=200,
+                                          description="轮次（缺省为最近一轮）/ round id")] = None,
 ) -> dict:
     require(store, principal, "read")
     scope = _scope_of(store, principal, scope)
     communities = store.communities_of(scope) if scope else store.find("Community")
     grids = store.grids_of(scope) if scope else store.find("Grid")
     units = store.units_of(scope) if scope else store.find("Unit")
-    if round is not None:
-        rnd = store.get("Round", round)
+    if round_id is not None:
+        rnd = store.get("Round", round_id)
         if rnd is None:
-            raise NotFound(f"轮次 {round} 不存在", message_en=f"round {round} not found")
+            raise NotFound(f"轮次 {round_id} 不存在", message_en=f"round {round_id} not found")
     else:
         rnd = _last_round(store, scope)
 

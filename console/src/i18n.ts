@@ -23,7 +23,7 @@ const zh = {
   lists: {
     resources: '资源清单', demands: '需求清单', units: '共建单位', members: '党员', import: '导入清单',
     dryRun: '校验（不写入）', apply: '确认导入', files: '选择文件', template: '下载模板', export: '导出',
-    errors: '发现 {n} 处错误，未导入任何数据', file: '文件', row: '行', column: '列', valid: '校验通过，可以导入',
+    errors: '发现 {n} 处错误，未导入任何数据', file: '文件', value: '填写的值', row: '行', column: '列', valid: '校验通过，可以导入',
     applied: '导入完成', inService: '在职党员', yes: '是', no: '否', reliability: '可靠度', maxProjects: '年度项目上限',
     priority: '优先级', pickFiles: '请先选择文件', counts: '各清单条数',
   },
@@ -79,7 +79,7 @@ const en: Msg = {
   lists: {
     resources: 'Resources', demands: 'Demands', units: 'Units', members: 'Members', import: 'Import lists',
     dryRun: 'Check (dry run)', apply: 'Apply import', files: 'Choose files', template: 'Template', export: 'Export',
-    errors: '{n} errors; nothing was imported', file: 'File', row: 'Row', column: 'Column', valid: 'Valid; ready to import',
+    errors: '{n} errors; nothing was imported', file: 'File', value: 'Value', row: 'Row', column: 'Column', valid: 'Valid; ready to import',
     applied: 'Imported', inService: 'In service', yes: 'yes', no: 'no', reliability: 'Reliability', maxProjects: 'Yearly limit',
     priority: 'Priority', pickFiles: 'Choose files first', counts: 'Rows per list',
   },

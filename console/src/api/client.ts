@@ -18,7 +18,7 @@ export interface ApiErrorBody {
 export interface ImportReport {
   applied?: boolean
   dry_run?: boolean
-  errors?: { file?: string; row?: number; column?: string; reason?: string; code?: string }[]
+  errors?: { file?: string; row?: number; column?: string; value?: unknown; reason?: string; code?: string }[]
   files?: { path?: string; list?: string; rows?: number }[]
   counts?: Record<string, number>
   [k: string]: unknown
