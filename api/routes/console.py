@@ -236,12 +236,13 @@ def map_layers(
     if rnd is not None:
         projects = {p["id"]: p for p in store.find("Project", {"round": rnd["id"]})}
         demands = {d["id"]: d for d in store.get_many("Demand", {p["demand"] for p in projects.values()})}
+        com_of = {d: c for c, d in store.edges("NEEDS")}
         for a in store.find("Allocation"):
             p = projects.get(a.get("project"))
             if p is None:
                 continue
             d = demands.get(p["demand"], {})
-            c, u = where.get(d.get("community")), unit_at.get(a.get("unit"))
+            c, u = where.get(com_of.get(p["demand"])), unit_at.get(a.get("unit"))
             if c is None or u is None or u.get("lat") is None or c.get("lat") is None:
                 continue
             lines.append({"project": p["id"], "unit": u["id"], "community": c["id"],
