@@ -103,9 +103,16 @@ def main(argv: list[str] | None = None) -> int:
                     page.get_by_role("button", name="查询").click()
                     page.wait_for_timeout(1500)
                     page.locator('[data-test="ranking"] tbody tr').first.click()
+                if name == "map":
+                    page.wait_for_timeout(1500)
+                    page.click('[data-test="map-community"]')
+                    page.locator(".el-select-dropdown__item").nth(2).click()
+                    page.wait_for_selector('[data-test="picked"]')
                 if name == "rounds":
                     page.wait_for_selector('[data-test="baseline"]', timeout=60_000)
                 if name == "whatif":
+                    page.wait_for_function(  # the bundled scenario is in: now replace it
+                        "document.querySelector('[data-test=\"scenario-text\"]').value.includes('variants')")
                     page.fill('[data-test="scenario-text"]', (
                         f"name: funds_cut_street\nlabel_zh: 共建资金削减（{street}）\nbase: {{round: {rid}}}\n"
                         f"scope: {street}\nvariants:\n  - name: cut50\n    label_zh: 资金削减 50%\n"

@@ -178,7 +178,8 @@ def overview(store: StoreDep, principal: PrincipalDep, scope: ScopeQ = None) -> 
                          "covered": int(k["covered"]) if k else 0,
                          "coverage": float(k["coverage_weighted"]) if k else 0.0})
     offering = {r.get("unit") for r in resources}
-    in_projects = {a.get("unit") for a in store.find("Allocation") if a.get("project") in {p["id"] for p in projects}}
+    project_ids = {p["id"] for p in projects}
+    in_projects = {a.get("unit") for a in store.find("Allocation") if a.get("project") in project_ids}
     by_type: dict[str, list[int]] = {t: [0, 0, 0] for t in UNIT_TYPES}
     for u in units:
         row = by_type.get(u.get("type", ""))

@@ -218,3 +218,13 @@ def test_bad_token_shows_the_reason(page: Page, server: Server) -> None:
     tid(page, "login").click()
     expect(tid(page, "login-error")).to_be_visible()
     expect(tid(page, "who")).to_have_count(0)
+
+
+def test_map_layers_and_the_15_minute_circle(page: Page, server: Server) -> None:
+    sign_in(page, server, server.token("coordinator", "S1", "coord"))
+    nav(page, "map")
+    expect(tid(page, "map-counts")).to_contain_text("社区 3 · 共建单位 6")
+    expect(tid(page, "map-counts")).not_to_contain_text("项目 0")  # the round's projects are drawn
+    tid(page, "map-community").click()
+    page.locator(".el-select-dropdown__item", has_text="杏花村社区").click()
+    expect(tid(page, "picked")).to_contain_text("15分钟服务圈：杏花村社区")
