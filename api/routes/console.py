@@ -177,7 +177,8 @@ def overview(store: StoreDep, principal: PrincipalDep, scope: ScopeQ = None) -> 
         com_rows.append({"id": c["id"], "name": c.get("name"), "demands": n,
                          "covered": int(k["covered"]) if k else 0,
                          "coverage": float(k["coverage_weighted"]) if k else 0.0})
-    offering = {r.get("unit") for r in resources}
+    unit_of = {r: u for u, r in store.edges("OFFERS")}  # find() leaves a resource's unit off
+    offering = {r.get("unit") or unit_of.get(r["id"]) for r in resources}
     project_ids = {p["id"] for p in projects}
     in_projects = {a.get("unit") for a in store.find("Allocation") if a.get("project") in project_ids}
     by_type: dict[str, list[int]] = {t: [0, 0, 0] for t in UNIT_TYPES}

@@ -51,6 +51,9 @@ def test_overview_and_map_of_a_published_round(published: tuple[TestClient, dict
     assert sum(d["projects"] for d in ov["dimensions"]) == ov["counts"]["projects"] > 0
     assert all(0 <= u["utilisation"] <= 1 and u["in_projects"] <= u["offering"] <= u["units"]
                for u in ov["unit_types"])
+    every = client.get(f"{V1}/overview", headers=ADMIN).json()  # the whole store: the same six units
+    assert sum(u["offering"] for u in every["unit_types"]) == 6
+    assert sum(u["in_projects"] for u in every["unit_types"]) > 0
     assert ov["project_states"] == {"proposed": ov["counts"]["projects"]}
 
     m = client.get(f"{V1}/map", headers=ADMIN, params={"scope": "S1"}).json()
