@@ -3,10 +3,12 @@ import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-rou
 import { api, ok } from './api/client'
 import { auth, type Me } from './auth'
 import { loadLabels } from './labels'
+import Dashboard from './views/Dashboard.vue'
 
 /** Each page and the action its role needs to see it ("read" = every signed-in role). */
 export const pages: { path: string; key: string; needs: string; component: () => Promise<unknown> }[] = [
-  { path: '/dashboard', key: 'dashboard', needs: 'read', component: () => import('./views/Dashboard.vue') },
+  // The first screen is in the entry bundle (preloaded with it); the other pages load on first use.
+  { path: '/dashboard', key: 'dashboard', needs: 'read', component: () => Promise.resolve(Dashboard) },
   { path: '/lists', key: 'lists', needs: 'read', component: () => import('./views/Lists.vue') },
   { path: '/rounds', key: 'rounds', needs: 'read', component: () => import('./views/Rounds.vue') },
   { path: '/claims', key: 'claims', needs: 'project.evaluate', component: () => import('./views/Claims.vue') },
@@ -28,9 +30,8 @@ export const router = createRouter({ history: createWebHashHistory(), routes })
 export async function signIn(token: string): Promise<Me> {
   auth.token.value = token
   try {
-    const who = (await ok(api.GET('/api/v1/me'))) as Me
+    const [who] = await Promise.all([ok(api.GET('/api/v1/me')) as Promise<Me>, loadLabels()])
     auth.set(token, who)
-    await loadLabels()
     return who
   } catch (e) {
     auth.clear()
