@@ -228,3 +228,16 @@ def test_map_layers_and_the_15_minute_circle(page: Page, server: Server) -> None
     tid(page, "map-community").click()
     page.locator(".el-select-dropdown__item", has_text="杏花村社区").click()
     expect(tid(page, "picked")).to_contain_text("15分钟服务圈：杏花村社区")
+
+
+def test_re_round_of_the_published_list(page: Page, server: Server) -> None:
+    sign_in(page, server, server.token("coordinator", "S1", "coord"))
+    nav(page, "rounds")
+    expect(tid(page, "round-status")).to_have_text("published")
+    published = tid(page, "round-id").inner_text()
+    field(page, "round-time").fill("2")
+    tid(page, "rerun").click()
+    expect(tid(page, "round-id")).not_to_have_text(published)
+    expect(tid(page, "round-status")).to_have_text("done", timeout=LONG)
+    expect(tid(page, "baseline")).to_contain_text("人工匹配")
+    expect(tid(page, "publish")).to_be_visible()  # the revised list can be published in turn
