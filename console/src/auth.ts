@@ -1,16 +1,10 @@
 // The signed-in token and who it is (GET /api/v1/me). The console hides what the role may not
 // do; the API still enforces every rule.
 import { computed, ref } from 'vue'
+import type { Schemas } from './api/client'
 
-export interface Me {
-  role: string
-  role_zh: string
-  scope?: string | null
-  scope_name?: string | null
-  scope_level?: string | null
-  sub: string
-  may: string[]
-}
+/** Who the token is: the API's own model (GET /api/v1/me), not a copy. */
+export type Me = Schemas['Me']
 
 const KEY = 'fourlinks.token'
 const token = ref<string>(localStorage.getItem(KEY) || '')

@@ -30,7 +30,7 @@ export const router = createRouter({ history: createWebHashHistory(), routes })
 export async function signIn(token: string): Promise<Me> {
   auth.token.value = token
   try {
-    const [who] = await Promise.all([ok(api.GET('/api/v1/me')) as Promise<Me>, loadLabels()])
+    const [who] = await Promise.all([ok(api.GET('/api/v1/me')), loadLabels()])
     auth.set(token, who)
     return who
   } catch (e) {
