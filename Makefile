@@ -6,7 +6,14 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DEMO_DIR ?= $(CURDIR)/data/demo
 PYTEST_ARGS ?=
 
-.PHONY: venv demo serve test lint bench neo4j clean
+CHROMIUM ?= /usr/bin/chromium
+# The console is rebuilt only when its sources, its lockfile or the API (its types) changed.
+CONSOLE_SRC := $(shell find console/src -type f ! -name openapi.json ! -name schema.d.ts 2>/dev/null) \
+	console/index.html console/vite.config.ts console/tsconfig.json console/package.json $(shell find api -name '*.py')
+CONSOLE_DEPS := console/node_modules/.ci-stamp
+CONSOLE_STAMP := console/dist/.built
+
+.PHONY: venv console chromium demo serve test lint bench neo4j clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,17 +24,36 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+$(CONSOLE_DEPS): console/package-lock.json
+	cd console && npm ci --no-audit --no-fund
+	touch $@
+
+$(CONSOLE_STAMP): $(STAMP) $(CONSOLE_DEPS) $(CONSOLE_SRC)
+	cd console && PYTHON=$(abspath $(PY)) npm run build
+	touch $@
+
+## make console: build the web console (served by `fourlinks serve` at /)
+console: $(CONSOLE_STAMP)
+
+## make chromium: Debian's Chromium (and a CJK font) for the browser tests; Playwright's own download cannot be reached
+chromium:
+	@test -x $(CHROMIUM) || (apt-get update && apt-get install -y chromium fonts-wqy-microhei)
+
 ## make demo: synthesise the Chizhou preset into the embedded store (no server) and run its yearly round
-demo: venv
+demo: venv console
 	FOURLINKS_STORE=embedded FOURLINKS_DATA_DIR=$(DEMO_DIR) $(VENV)/bin/fourlinks load --preset chizhou --replace
 	FOURLINKS_STORE=embedded FOURLINKS_DATA_DIR=$(DEMO_DIR) $(VENV)/bin/fourlinks round --preset chizhou --out out/demo
 
 ## make serve: the HTTP API on the embedded store (FOURLINKS_STORE=neo4j to use Neo4j)
-serve: venv
-	FOURLINKS_DATA_DIR=$${FOURLINKS_DATA_DIR:-$(DEMO_DIR)} $(VENV)/bin/fourlinks serve
+serve: venv console
+	@export FOURLINKS_DATA_DIR=$${FOURLINKS_DATA_DIR:-$(DEMO_DIR)}; \
+	T=$$($(VENV)/bin/fourlinks token --role admin --sub admin); \
+	echo "控制台 / console:      http://127.0.0.1:8000/"; \
+	echo "管理员登录 / admin sign-in: http://127.0.0.1:8000/#/login?token=$$T"; \
+	$(VENV)/bin/fourlinks serve
 
 ## make test: ruff, then the whole suite against a real Neo4j that scripts/neo4j_server.py fetches and starts
-test: venv
+test: venv console chromium
 	$(VENV)/bin/ruff check .
 	$(PY) scripts/neo4j_server.py run -- $(PY) -m pytest -q $(PYTEST_ARGS)
 
@@ -42,4 +68,4 @@ neo4j: venv
 	$(PY) scripts/neo4j_server.py fetch
 
 clean:
-	rm -rf $(VENV) out data .pytest_cache .ruff_cache
+	rm -rf $(VENV) out data .pytest_cache .ruff_cache console/dist console/node_modules

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 
 from engine.config import Settings
 from engine.store import open_store
@@ -21,6 +24,7 @@ from .limits import BodyLimits
 from .routes import (
     admin,
     assessment,
+    console,
     demands,
     events,
     files,
@@ -34,6 +38,8 @@ from .routes import (
 from .scenario_jobs import ScenarioJobs
 
 PREFIX = "/api/v1"
+CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console" / "dist"
+"""The built web console (``make console``); served at ``/`` when present, else the API runs alone."""
 
 TAGS = [
     {"name": "health", "description": "存活与就绪检查 / liveness and readiness"},
@@ -48,14 +54,16 @@ TAGS = [
     {"name": "assessment", "description": "考核评价与排名 / assessment and ranking"},
     {"name": "events", "description": "审计事件（只读）/ audit events, read only"},
     {"name": "admin", "description": "管理：签发令牌 / admin: tokens"},
+    {"name": "console", "description": "控制台所需的汇总读取 / what the web console reads"},
 ]
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None, *, workers: int = 1,
-               recover: bool = True) -> FastAPI:
+               recover: bool = True, console_dir: Path | None = None) -> FastAPI:
     """The API app. ``settings`` defaults to the environment; ``store`` to ``open_store``
     (an injected store is not closed on shutdown: its owner closes it). ``recover`` marks
-    rounds whose server died (its lease lapsed) failed, at startup and at every heartbeat."""
+    rounds whose server died (its lease lapsed) failed, at startup and at every heartbeat. ``console_dir`` is the
+    built console to serve at ``/`` (default ``console/dist``; skipped when it holds no index.html)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -101,6 +109,17 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     errors.install(app)
     app.add_middleware(BodyLimits)
     app.include_router(health.router)
-    for mod in (hierarchy, resources, demands, files, rounds, projects, assessment, events, scenarios, admin):
+    for mod in (hierarchy, resources, demands, files, rounds, projects, assessment, events, scenarios, admin,
+                console):
         app.include_router(mod.router, prefix=PREFIX, responses=errors.ERROR_RESPONSES)  # type: ignore[arg-type]
+    if console_dir is None:
+        console_dir = CONSOLE_DIR
+    index = console_dir / "index.html"
+    if index.is_file():
+        # Only "/" and "/assets": no catch-all, so unknown API paths and methods keep their JSON 404/405.
+        @app.get("/", include_in_schema=False)
+        def console_index() -> FileResponse:
+            return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+        app.mount("/assets", StaticFiles(directory=console_dir / "assets", check_dir=False), name="console")
     return app

@@ -15,7 +15,7 @@ from .errors import ApiError
 Skip = Annotated[int, Query(ge=0, le=1_000_000_000, description="跳过的条数 / items to skip")]
 Limit = Annotated[int, Query(ge=1, le=1000, description="每页条数 / page size")]
 
-JSON_PROPS = ("params", "kpis", "unmet", "terms", "data")
+JSON_PROPS = ("params", "kpis", "baseline", "unmet", "terms", "data")
 
 
 def decode(props: Props | None) -> dict[str, Any]:

@@ -111,6 +111,7 @@ NODES = (
         Prop("bound", "float"),
         Prop("gap", "float"),
         Prop("kpis", "json"),
+        Prop("baseline", "json", doc="the greedy hand-matching baseline: objective and KPIs"),
         Prop("unmet", "json"),
         Prop("created_at", "datetime"),
         Prop("parent", doc="the round this re-round revises"),

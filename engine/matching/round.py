@@ -411,6 +411,7 @@ def round_batch(result: RoundResult, status: str = "done") -> Batch:
         bound=result.bound,
         gap=result.gap,
         kpis=orjson.dumps(result.kpis).decode(),
+        baseline=orjson.dumps(result.baseline.model_dump()).decode(),
         unmet=orjson.dumps([u.model_dump() for u in result.unmet]).decode(),
         created_at=now,
         parent=result.parent,
