@@ -13,10 +13,12 @@ from fastapi.responses import JSONResponse, Response
 
 from engine.access import require
 from engine.errors import InvalidInput
-from engine.lists import LISTS, ORDER, export_lists, import_lists, write_template
+from engine.lists import export_lists, import_lists, write_template
 
 from ..deps import PrincipalDep, StoreDep
 from ..errors import ErrorBody
+from ..schemas import IdStr, Lang, ListKind
+from ..util import AREAS, known
 
 router = APIRouter(tags=["files"])
 
@@ -24,7 +26,7 @@ MAX_BYTES = 50 * 1024 * 1024
 SUFFIXES = (".csv", ".xlsx", ".json")
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-Kind = Literal["areas", "units", "orgs", "members", "resources", "demands"]
+Kind = ListKind
 
 
 def _safe_name(name: str | None, i: int) -> str:
@@ -42,7 +44,7 @@ async def import_files(
     store: StoreDep, principal: PrincipalDep,
     files: Annotated[list[UploadFile], File(description="清单文件 CSV/XLSX/JSON / list files")],
     dry_run: Annotated[bool, Query(description="只校验不写入 / validate only")] = False,
-    lang: Annotated[Literal["zh", "en"], Query(description="报告语言 / report language")] = "zh",
+    lang: Annotated[Lang, Query(description="报告语言 / report language")] = "zh",
     year: Annotated[int | None, Query(ge=2000, le=2100, description="缺省年度 / default year")] = None,
 ) -> Any:
     require(store, principal, "lists.import", what=("导入清单", "import lists"))
@@ -79,7 +81,7 @@ async def import_files(
 @router.get("/templates/{kind}", summary="下载 XLSX 清单模板 / download an XLSX template",
             response_class=Response, responses={200: {"content": {MEDIA["xlsx"]: {}}}})
 def template(kind: Kind, store: StoreDep, principal: PrincipalDep,
-             lang: Annotated[Literal["zh", "en"], Query(description="表头语言 / header language")] = "zh") -> Response:
+             lang: Annotated[Lang, Query(description="表头语言 / header language")] = "zh") -> Response:
     require(store, principal, "read")
     with tempfile.TemporaryDirectory() as tmp:
         p = write_template(kind, Path(tmp) / f"{kind}.xlsx", lang=lang)
@@ -93,15 +95,14 @@ def template(kind: Kind, store: StoreDep, principal: PrincipalDep,
 def download_list(
     kind: Kind, store: StoreDep, principal: PrincipalDep,
     format: Annotated[Literal["csv", "xlsx"], Query(description="文件格式 / file format")] = "csv",
-    scope: Annotated[str | None, Query(max_length=100, description="区域编号 / limit to an area")] = None,
-    lang: Annotated[Literal["zh", "en"], Query(description="表头语言 / header language")] = "zh",
+    scope: Annotated[IdStr | None, Query(description="区域编号 / limit to an area")] = None,
+    lang: Annotated[Lang, Query(description="表头语言 / header language")] = "zh",
 ) -> Response:
     require(store, principal, "read")
+    known(store, scope, *AREAS)
     with tempfile.TemporaryDirectory() as tmp:
         out = export_lists(store, tmp, fmt=format, lang=lang, scope=scope, lists=[kind])
         data = out[kind].read_bytes()
     fname = f"{kind}.{format}"
     return Response(data, media_type=MEDIA[format], headers={"Content-Disposition": f'attachment; filename="{fname}"'})
 
-
-assert set(ORDER) == set(LISTS) and set(Kind.__args__) <= set(LISTS), "list kinds drifted"  # type: ignore[attr-defined]
