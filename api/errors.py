@@ -110,15 +110,21 @@ def _clean(errors: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route serves at this path. Starlette's own 405 names only the first
-    route whose path matched, while GET, PATCH and DELETE of one path are separate routes."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match != Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
-    return sorted(methods)
+    route whose path matched, while GET, PATCH and DELETE of one path are separate routes.
+    Asks each route with the public ``matches`` (a probe scope per method, so the request's
+    own scope is left alone)."""
+    allowed = []
+    for method in METHODS:
+        probe = {k: v for k, v in request.scope.items() if k not in ("fastapi", "route", "endpoint", "path_params")}
+        probe["method"] = method
+        if any(route.matches(dict(probe))[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def install(app: FastAPI) -> None:

@@ -8,17 +8,17 @@ engine accepts and a client generated from it cannot send another."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Any, Generic, Literal, TypeVar, Union
+from typing import Annotated, Any, Generic, Literal, TypeVar, Union, get_args, get_origin
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engine.access import ROLES, SCOPED_ROLES
 from engine.lifecycle import STATES
 from engine.lists.export import AREA_ORDER
 from engine.lists.headers import DEMAND_STATUSES, ORDER, ORG_KINDS, ORG_LEVELS, SOURCES
 from engine.matching.explain import UNMET_REASONS
-from engine.matching.params import RoundParams
+from engine.matching.params import RoundParams, Weights
 from engine.taxonomy import DEMAND_CATEGORIES, LEVEL_BY_CODE, RESOURCE_KINDS, TRAVEL_MODES, UNIT_TYPES
 from graph_schema import ID_MAX, ID_PATTERN
 
@@ -60,6 +60,53 @@ every regex dialect, so the document and the server agree)."""
 def path_id(what: str) -> Any:
     """A path parameter naming a stored node: a malformed id is a 422, an unknown one a 404."""
     return Annotated[str, Path(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN, description=what)]
+
+
+def _int_target(annotation: Any) -> tuple[bool, bool]:
+    """(is an int field, is a list of ints) for an annotation such as ``int | None``."""
+    args = get_args(annotation) or (annotation,)
+    plain = any(a is int or get_args(a)[:1] == (int,) for a in args)
+    listed = any(get_origin(a) is list and any(x is int or get_args(x)[:1] == (int,) for x in get_args(a))
+                 for a in args)
+    return plain, listed
+
+
+def _whole(v: Any) -> Any:
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+class Body(BaseModel):
+    """A request body: strict types (``false`` is not a number, ``"3"`` not an integer, as
+    JSON Schema says) and no unknown fields. A whole float is an integer (``2026.0``), as in
+    JSON Schema."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for name, f in cls.model_fields.items():
+            if name not in out:
+                continue
+            plain, listed = _int_target(f.annotation)
+            if plain:
+                out[name] = _whole(out[name])
+            elif listed and isinstance(out[name], list):
+                out[name] = [_whole(x) for x in out[name]]
+        return out
+
+
+class WeightsBody(Body, Weights):
+    """The objective weights of engine.matching.params.Weights, strictly typed."""
+
+
+class RoundParamsBody(Body, RoundParams):
+    """Round parameters (engine.matching.params.RoundParams), strictly typed."""
+
+    weights: WeightsBody = Field(default_factory=WeightsBody)
 
 
 class Out(BaseModel):
@@ -129,8 +176,8 @@ _RES_EXAMPLE = {"unit": "U1", "name": "专家健康义诊", "category": "medical
                 "tags": ["老年人"], "year": 2026}
 
 
-class ResourceFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ResourceFields(Body):
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str | None = Field(default=None, max_length=200, description="资源名称 / name")
     capacity: int | None = Field(default=None, ge=1, le=1_000_000, description="年度可提供数量 / yearly capacity")
@@ -150,7 +197,8 @@ class ResourceFields(BaseModel):
 class ResourceCreate(ResourceFields):
     """A new resource-list item / 新增资源清单条目."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_RES_EXAMPLE]})
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [_RES_EXAMPLE]})
 
     id: str | None = Field(default=None, min_length=1, max_length=100, pattern=NEW_ID_PATTERN,
                            description="资源编号（缺省自动生成）/ id, generated when omitted")
@@ -165,7 +213,8 @@ class ResourceCreate(ResourceFields):
 class ResourceUpdate(ResourceFields):
     """Changes to a resource (partial) / 修改资源（部分字段）."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"capacity": 60, "months": [1, 2, 3]}]})
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"capacity": 60, "months": [1, 2, 3]}]})
 
     category: ResourceKindCode | None = Field(default=None, description="资源类别代码 / resource kind code")
 
@@ -175,8 +224,8 @@ _DEM_EXAMPLE = {"community": "C1", "name": "老年人健康讲座", "category": 
                 "year": 2026}
 
 
-class DemandFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DemandFields(Body):
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str | None = Field(default=None, max_length=200, description="需求名称 / name")
     quantity: int | None = Field(default=None, ge=1, le=1_000_000, description="需要数量 / quantity")
@@ -198,7 +247,8 @@ class DemandFields(BaseModel):
 class DemandCreate(DemandFields):
     """A new demand-list item / 新增需求清单条目."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_DEM_EXAMPLE]})
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [_DEM_EXAMPLE]})
 
     id: str | None = Field(default=None, min_length=1, max_length=100, pattern=NEW_ID_PATTERN,
                            description="需求编号（缺省自动生成）/ id, generated when omitted")
@@ -213,31 +263,33 @@ class DemandCreate(DemandFields):
 class DemandUpdate(DemandFields):
     """Changes to a demand (partial) / 修改需求（部分字段）."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"quantity": 20, "priority": 5}]})
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"quantity": 20, "priority": 5}]})
 
     category: DemandCategoryCode | None = Field(default=None, description="需求类别代码 / demand category code")
 
 
 # -- rounds -----------------------------------------------------------------------------------------
-class RoundCreate(BaseModel):
+class RoundCreate(Body):
     """Start a yearly matching round / 发起年度匹配轮次."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={
         "examples": [{"scope": "S1", "year": 2026, "params": {"time_limit": 10}}]})
 
     scope: str = Field(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN,
                        description="范围：街道、区县或市的编号 / scope id")
     year: int | None = Field(default=None, ge=2000, le=2100, description="清单年度（缺省为最新）/ list year")
-    params: RoundParams | None = Field(default=None, description="匹配参数（权重、时限等）/ round parameters")
+    params: RoundParamsBody | None = Field(default=None, description="匹配参数（权重、时限等）/ round parameters")
     what_if: bool = Field(default=False, description="模拟推演：结果不可发布 / what-if run, never published")
 
 
-class RoundRerun(BaseModel):
+class RoundRerun(Body):
     """Re-round a published round: confirmed projects pinned, declined pairs banned / 二次匹配."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"params": {"time_limit": 10}}]})
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"params": {"time_limit": 10}}]})
 
-    params: RoundParams | None = Field(default=None, description="匹配参数 / round parameters")
+    params: RoundParamsBody | None = Field(default=None, description="匹配参数 / round parameters")
 
 
 class RoundOut(Out):
@@ -293,10 +345,11 @@ class EventOut(Out):
 
 
 # -- project actions -----------------------------------------------------------------------------
-class ClaimBody(BaseModel):
+class ClaimBody(Body):
     """A unit claims a project / 单位认领项目."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"unit": "U1"}]})
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"unit": "U1"}]})
 
     unit: str | None = Field(default=None, min_length=1, max_length=ID_MAX, pattern=ID_PATTERN,
                              description="认领单位（单位令牌可省略）/ claiming unit; defaults to the caller's unit")
@@ -304,33 +357,37 @@ class ClaimBody(BaseModel):
                                  description="接手项目时使用的资源 / the unit's resource, when taking a project over")
 
 
-class DeclineBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "本季度人手不足"}]})
+class DeclineBody(Body):
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"reason": "本季度人手不足"}]})
 
     reason: str = Field(min_length=1, max_length=1000, description="婉拒原因（必填）/ reason (required)")
 
 
-class WithdrawBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "计划调整"}]})
+class WithdrawBody(Body):
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"reason": "计划调整"}]})
 
     reason: str = Field(default="", max_length=1000, description="撤回原因 / reason")
 
 
-class StartBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"due": "2026-10-01T00:00:00+00:00"}]})
+class StartBody(Body):
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"due": "2026-10-01T00:00:00+00:00"}]})
 
     due: str | None = Field(default=None, max_length=40, description="计划完成时间（ISO 8601）/ due date")
 
 
-class ProgressBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"progress": 50, "note": "已开展两次"}]})
+class ProgressBody(Body):
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"progress": 50, "note": "已开展两次"}]})
 
     progress: int = Field(ge=0, le=100, description="进度百分比 / percent done")
     note: str = Field(default="", max_length=1000, description="进展说明 / note")
 
 
-class EvaluateBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
+class EvaluateBody(Body):
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={
         "examples": [{"rating": 5, "satisfaction": 0.92, "comment": "居民反响很好"}]})
 
     rating: int = Field(ge=1, le=5, description="评分 1–5 / rating")
@@ -338,10 +395,11 @@ class EvaluateBody(BaseModel):
     comment: str = Field(default="", max_length=2000, description="评语 / comment")
 
 
-class DemandClaimBody(BaseModel):
+class DemandClaimBody(Body):
     """A unit claims an unmatched demand directly / 单位直接认领需求."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"resource": "R1", "amount": 10}]})
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"resource": "R1", "amount": 10}]})
 
     unit: str | None = Field(default=None, min_length=1, max_length=ID_MAX, pattern=ID_PATTERN,
                              description="认领单位 / unit (defaults to caller)")
@@ -350,18 +408,19 @@ class DemandClaimBody(BaseModel):
     amount: int | None = Field(default=None, ge=1, le=1_000_000, description="数量（缺省为需求量）/ amount")
 
 
-class ResourceRequestBody(BaseModel):
+class ResourceRequestBody(Body):
     """A community asks for a unit's resource / 社区申请单位资源."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"demand": "D1", "amount": 8}]})
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"demand": "D1", "amount": 8}]})
 
     demand: str = Field(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN, description="需求编号 / demand id")
     amount: int | None = Field(default=None, ge=1, le=1_000_000, description="数量 / amount")
 
 
 # -- admin ------------------------------------------------------------------------------------------
-class _TokenFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _TokenFields(Body):
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     sub: str = Field(min_length=1, max_length=100, pattern=ID_PATTERN, description="使用者 / who the token is for")
     ttl_days: float = Field(default=30, gt=0, le=3650, description="有效天数 / days valid")

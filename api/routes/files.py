@@ -30,6 +30,12 @@ Kind = ListKind
 
 
 def _safe_name(name: str | None, i: int) -> str:
+    """The upload's name as a plain file name. A name with a folder part (``../``, ``/``, ``\\``)
+    or a control character is refused: it is either a mistake or an attempt to write elsewhere."""
+    if name and (any(ch in name for ch in "/\\") or name.strip(".") == ""
+                 or any(ord(ch) < 32 or ord(ch) == 127 for ch in name)):
+        raise InvalidInput(f"文件名 {name!r} 不能含路径或控制字符",
+                           message_en=f"file name {name!r} may not hold a path or control characters")
     base = Path(name or f"upload{i}").name
     base = re.sub(r"[^\w.\-\u4e00-\u9fff]", "_", base)[:120] or f"upload{i}"
     if not base.lower().endswith(SUFFIXES):
@@ -42,7 +48,8 @@ def _safe_name(name: str | None, i: int) -> str:
              response_model=dict[str, Any])
 async def import_files(
     store: StoreDep, principal: PrincipalDep,
-    files: Annotated[list[UploadFile], File(description="清单文件 CSV/XLSX/JSON / list files")],
+    files: Annotated[list[UploadFile], File(description="清单文件 CSV/XLSX/JSON / list files",
+                                            json_schema_extra={"minItems": 1})],
     dry_run: Annotated[bool, Query(description="只校验不写入 / validate only")] = False,
     lang: Annotated[Lang, Query(description="报告语言 / report language")] = "zh",
     year: Annotated[int | None, Query(ge=2000, le=2100, description="缺省年度 / default year")] = None,

@@ -41,7 +41,8 @@ def create_scenario(
     principal: PrincipalDep,
     text: Annotated[
         str,
-        Body(media_type="text/plain", description="情景文件（YAML 或 JSON）/ the scenario file", examples=[EXAMPLE]),
+        Body(media_type="text/plain", min_length=1, max_length=1_000_000,
+             description="情景文件（YAML 或 JSON）/ the scenario file", examples=[EXAMPLE]),
     ],
     lang: Annotated[Lang, Query(description="报告语言 / report language")] = "zh",
     time_limit: Annotated[

@@ -121,12 +121,12 @@ def run_schemathesis(url: str, *, max_examples: int, seed: int = 1, max_time: fl
     report = folder / "run.json"
     cmd = [str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(CONFIG), "--no-color", "run",
            f"{url}/openapi.json", "--checks", "all", "--max-examples", str(max_examples), "--seed", str(seed),
-           "--workers", str(workers), "-H", ADMIN["Authorization"].join(("Authorization: ", "")),
-           "--report", "json", "--report-json-path", str(report), "--generation-database", "none"]
+           "--workers", str(workers), "--report", "json", "--report-json-path", str(report),
+           "--generation-database", "none"]
     if max_time is not None:
         cmd += ["--max-time", str(int(max_time))]
     cmd += extra or []
-    env = {**os.environ, "SCHEMATHESIS_HOOKS": HOOKS,
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": HOOKS, "FOURLINKS_FUZZ_TOKEN": ADMIN["Authorization"].split()[1],
            "PYTHONPATH": os.pathsep.join(filter(None, (str(HERE), os.environ.get("PYTHONPATH"))))}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=3600)
     data = json.loads(report.read_text()) if report.exists() else {}
