@@ -83,3 +83,14 @@ def test_recommendations_for_a_demand_without_a_year_is_409_not_500(loaded: Test
     assert r.status_code == 201, r.text
     body = _clear_4xx(c.get(f"{V1}/demands/{r.json()['id']}/recommendations", headers=ADMIN), 409)
     assert "year" in body["message_en"]
+
+
+def test_round_with_a_partial_speed_table_keeps_the_other_modes() -> None:
+    # found by the fuzzer: params {"speeds_kmh": {"walk": 3}} failed the round job with
+    # KeyError 'car' when a car resource's reach was computed
+    from engine.geo import reach_meters
+    from engine.matching.params import RoundParams
+
+    p = RoundParams.model_validate({"speeds_kmh": {"walk": 3}})
+    assert reach_meters(10, "car", p.detour, p.speeds_kmh) == reach_meters(10, "car", p.detour, None)
+    assert p.speeds_kmh["walk"] == 3
