@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from engine import errors as E
 
@@ -110,6 +111,23 @@ def _clean(errors: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path. Starlette's own 405 names only the first
+    route whose path matched, while GET, PATCH and DELETE of one path are separate routes.
+    Asks each route with the public ``matches`` (a probe scope per method, so the request's
+    own scope is left alone)."""
+    allowed = []
+    for method in METHODS:
+        probe = {k: v for k, v in request.scope.items() if k not in ("fastapi", "route", "endpoint", "path_params")}
+        probe["method"] = method
+        if any(route.matches(dict(probe))[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
@@ -129,6 +147,10 @@ def install(app: FastAPI) -> None:
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         details = _clean(list(exc.errors()))
+        if any(d["loc"] == ["header", "If-Match"] and d["type"] == "missing" for d in details):
+            # A required precondition left out is 428 (RFC 6585), not a malformed request.
+            return error_json(428, "precondition_required", "修改或删除须带 If-Match 头（取自 ETag）",
+                              "If-Match is required (send the ETag you read)")
         where = "; ".join(f"{'.'.join(d['loc'])}: {d['msg']}" for d in details[:5])
         return error_json(422, "invalid_request", f"请求格式错误：{where}", f"malformed request: {where}",
                           details=details)
@@ -142,6 +164,8 @@ def install(app: FastAPI) -> None:
         resp = error_json(exc.status_code, f"http_{exc.status_code}", f"{zh}：{detail}", detail)
         for k, v in (exc.headers or {}).items():
             resp.headers[k] = v
+        if exc.status_code == 405:
+            resp.headers["Allow"] = ", ".join(allowed_methods(request))
         return resp
 
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -122,4 +122,62 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             return FileResponse(index, headers={"Cache-Control": "no-cache"})
 
         app.mount("/assets", StaticFiles(directory=console_dir / "assets", check_dir=False), name="console")
+    _document_links(app)
     return app
+
+
+_PROJECT_OPS = [("get", "/projects/{project_id}"), ("get", "/projects/{project_id}/events")] + [
+    ("post", f"/projects/{{project_id}}/{a}")
+    for a in ("claim", "confirm", "decline", "withdraw", "start", "progress", "complete", "evaluate")]
+_ROUND_OPS = [("get", "/rounds/{round_id}"), ("get", "/rounds/{round_id}/projects"),
+              ("get", "/rounds/{round_id}/unmet"), ("get", "/rounds/{round_id}/kpis"),
+              ("get", "/rounds/{round_id}/events"),
+              ("post", "/rounds/{round_id}/publish"), ("post", "/rounds/{round_id}/rerun"),
+              ("post", "/rounds/{round_id}/cancel")]
+_RESOURCE_OPS = [("get", "/resources/{resource_id}"), ("patch", "/resources/{resource_id}"),
+                 ("delete", "/resources/{resource_id}"), ("post", "/resources/{resource_id}/requests")]
+_DEMAND_OPS = [("get", "/demands/{demand_id}"), ("patch", "/demands/{demand_id}"), ("delete", "/demands/{demand_id}"),
+               ("post", "/demands/{demand_id}/claim"), ("get", "/demands/{demand_id}/recommendations")]
+_UNIT_OPS = [("get", "/units/{unit_id}"), ("get", "/units/{unit_id}/assessment"), ("get", "/units/{unit_id}/events")]
+_SCENARIO_OPS = [("get", "/scenarios/{scenario_id}"), ("get", "/scenarios/{scenario_id}/{name}")]
+
+LINKS: list[tuple[str, str, str, str, list[tuple[str, str]]]] = [
+    # (method, path, status, JSON pointer of the id in the answer, operations that take it)
+    ("get", "/projects", "200", "/items/0/id", _PROJECT_OPS),
+    ("get", "/rounds/{round_id}/projects", "200", "/items/0/id", _PROJECT_OPS),
+    ("post", "/demands/{demand_id}/claim", "201", "/id", _PROJECT_OPS),
+    ("post", "/resources/{resource_id}/requests", "201", "/id", _PROJECT_OPS),
+    ("post", "/rounds", "202", "/id", _ROUND_OPS),
+    ("post", "/rounds/{round_id}/rerun", "202", "/id", _ROUND_OPS),
+    ("get", "/rounds", "200", "/items/0/id", _ROUND_OPS),
+    ("post", "/resources", "201", "/id", _RESOURCE_OPS),
+    ("get", "/resources", "200", "/items/0/id", _RESOURCE_OPS),
+    ("post", "/demands", "201", "/id", _DEMAND_OPS),
+    ("get", "/demands", "200", "/items/0/id", _DEMAND_OPS),
+    ("get", "/units", "200", "/items/0/id", _UNIT_OPS),
+    ("post", "/scenarios", "202", "/id", _SCENARIO_OPS),
+]
+"""OpenAPI links: where a later call takes an id an earlier answer holds (clients and the
+stateful fuzzer follow them)."""
+
+
+def _document_links(app: FastAPI) -> None:
+    """Add ``LINKS`` to the generated document (FastAPI has no declaration for them)."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        doc = build()
+        paths = doc["paths"]
+        for method, path, status, pointer, targets in LINKS:
+            resp = paths[PREFIX + path][method]["responses"][status]
+            links = resp.setdefault("links", {})
+            for t_method, t_path in targets:
+                op = paths[PREFIX + t_path][t_method]
+                param = next(p["name"] for p in op["parameters"] if p["in"] == "path" and p["name"].endswith("_id"))
+                links[op["operationId"]] = {"operationId": op["operationId"],
+                                            "parameters": {param: f"$response.body#{pointer}"}}
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]

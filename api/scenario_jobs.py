@@ -22,6 +22,9 @@ from engine.whatif.spec import ScenarioSpec
 
 log = logging.getLogger("fourlinks.api.scenarios")
 
+ID_PATTERN = r"^SCN-[0-9a-f]{12}$"
+"""A scenario job id, as ``submit`` makes them."""
+
 
 class ScenarioJobs:
     def __init__(self, store: GraphStore, folder: Path, workers: int = 1) -> None:

@@ -1,22 +1,112 @@
 """Request and response models of the API, with Chinese descriptions and examples (they are
-the OpenAPI document). Outputs allow extra properties: a node may carry more than listed."""
+the OpenAPI document). Outputs allow extra properties: a node may carry more than listed.
+
+Every closed vocabulary is a ``Literal`` built from its one definition (engine.taxonomy, the
+list code sets, the project and round state machines), so the document lists the codes the
+engine accepts and a client generated from it cannot send another."""
 
 from __future__ import annotations
 
-from typing import Any, Generic, Literal, TypeVar
+from collections.abc import Iterable
+from typing import Annotated, Any, Generic, Literal, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from engine.access import ROLES
-from engine.matching.params import RoundParams
-from engine.taxonomy import DEMAND_CATEGORIES, RESOURCE_KINDS
+from engine.access import ROLES, SCOPED_ROLES
+from engine.lifecycle import STATES
+from engine.lists.export import AREA_ORDER
+from engine.lists.headers import DEMAND_STATUSES, ORDER, ORG_KINDS, ORG_LEVELS, SOURCES
+from engine.matching.explain import UNMET_REASONS
+from engine.matching.params import RoundParams, Weights
+from engine.taxonomy import DEMAND_CATEGORIES, LEVEL_BY_CODE, RESOURCE_KINDS, TRAVEL_MODES, UNIT_TYPES
+from graph_schema import ID_MAX, ID_PATTERN
+
+from .jobs import FINAL, RUNNING
 
 T = TypeVar("T")
 
-Mode = Literal["walk", "bike", "car"]
-Level = Literal["grid", "community", "street", "district", "city"]
-Source = Literal["door_knocking", "grid_visit", "opinion", "whistle"]
-Months = list[int]
+
+def vocabulary(codes: Iterable[str]) -> Any:
+    """A ``Literal`` of the codes (a JSON-schema ``enum``), in their defined order."""
+    return Literal[tuple(codes)]  # type: ignore[valid-type]
+
+
+ResourceKindCode = vocabulary(RESOURCE_KINDS)
+DemandCategoryCode = vocabulary(DEMAND_CATEGORIES)
+UnitTypeCode = vocabulary(UNIT_TYPES)
+Mode = vocabulary(TRAVEL_MODES)
+Level = vocabulary(LEVEL_BY_CODE)
+Source = vocabulary(SOURCES.codes)
+DemandStatus = vocabulary(DEMAND_STATUSES.codes)
+ProjectState = vocabulary(STATES)
+RoundState = vocabulary(RUNNING + FINAL)
+Role = vocabulary(ROLES)
+ListKind = vocabulary(ORDER)
+OrgLevel = vocabulary(ORG_LEVELS.codes)
+OrgKind = vocabulary(ORG_KINDS.codes)
+UnmetReason = vocabulary(UNMET_REASONS)
+AreaLabel = vocabulary(AREA_ORDER)
+Lang = Literal["zh", "en"]
+Months = list[Annotated[int, Field(ge=1, le=12)]]
+
+IdStr = Annotated[str, Field(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN)]
+"""Any stored id: what the import accepts (no control characters, at most ID_MAX long)."""
+NEW_ID_PATTERN = r"^[A-Za-z0-9_.\-]+$"
+"""Ids chosen by a client creating an item: ASCII letters, digits, ``_ . -`` (one meaning in
+every regex dialect, so the document and the server agree)."""
+
+
+def path_id(what: str) -> Any:
+    """A path parameter naming a stored node: a malformed id is a 422, an unknown one a 404."""
+    return Annotated[str, Path(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN, description=what)]
+
+
+def _int_target(annotation: Any) -> tuple[bool, bool]:
+    """(is an int field, is a list of ints) for an annotation such as ``int | None``."""
+    args = get_args(annotation) or (annotation,)
+    plain = any(a is int or get_args(a)[:1] == (int,) for a in args)
+    listed = any(get_origin(a) is list and any(x is int or get_args(x)[:1] == (int,) for x in get_args(a))
+                 for a in args)
+    return plain, listed
+
+
+def _whole(v: Any) -> Any:
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+class Body(BaseModel):
+    """A request body: strict types (``false`` is not a number, ``"3"`` not an integer, as
+    JSON Schema says) and no unknown fields. A whole float is an integer (``2026.0``), as in
+    JSON Schema."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for name, f in cls.model_fields.items():
+            if name not in out:
+                continue
+            plain, listed = _int_target(f.annotation)
+            if plain:
+                out[name] = _whole(out[name])
+            elif listed and isinstance(out[name], list):
+                out[name] = [_whole(x) for x in out[name]]
+        return out
+
+
+class WeightsBody(Body, Weights):
+    """The objective weights of engine.matching.params.Weights, strictly typed."""
+
+
+class RoundParamsBody(Body, RoundParams):
+    """Round parameters (engine.matching.params.RoundParams), strictly typed."""
+
+    weights: WeightsBody = Field(default_factory=WeightsBody)
 
 
 class Out(BaseModel):
@@ -34,7 +124,7 @@ class Page(BaseModel, Generic[T]):
 class Area(Out):
     id: str = Field(description="区域编号 / area id")
     name: str | None = Field(default=None, description="名称 / name")
-    level: str = Field(description="层级：District/Street/Community/Grid / level")
+    level: AreaLabel = Field(description="层级：City/District/Street/Community/Grid / level")
     parent: str | None = Field(default=None, description="上级区域编号 / parent area id")
     lat: float | None = Field(default=None, description="纬度 / latitude")
     lon: float | None = Field(default=None, description="经度 / longitude")
@@ -43,7 +133,7 @@ class Area(Out):
 class UnitOut(Out):
     id: str = Field(description="单位编号 / unit id")
     name: str | None = Field(default=None, description="单位名称 / name")
-    type: str | None = Field(default=None, description="单位类型（机关/国企/学校/医院…）/ unit type code")
+    type: UnitTypeCode | None = Field(default=None, description="单位类型（机关/国企/学校/医院…）/ unit type code")
     max_projects: int | None = Field(default=None, description="每年最多共建项目数 / yearly project limit")
     reliability: float | None = Field(default=None, description="履约可靠度 0–1，由评价更新 / reliability")
     community: str | None = Field(default=None, description="所在社区 / community it is located in")
@@ -52,8 +142,8 @@ class UnitOut(Out):
 class PartyOrgOut(Out):
     id: str = Field(description="党组织编号 / party organisation id")
     name: str | None = Field(default=None, description="名称 / name")
-    level: str | None = Field(default=None, description="党委/党总支/党支部 / committee|general_branch|branch")
-    kind: str | None = Field(default=None, description="类型 / kind")
+    level: OrgLevel | None = Field(default=None, description="党委/党总支/党支部 / committee|general_branch|branch")
+    kind: OrgKind | None = Field(default=None, description="类型 / kind")
 
 
 class MemberOut(Out):
@@ -65,7 +155,7 @@ class MemberOut(Out):
 class ResourceOut(Out):
     id: str = Field(description="资源编号 / resource id")
     name: str | None = Field(default=None, description="资源名称 / name")
-    category: str = Field(description="资源类别 / resource kind code")
+    category: ResourceKindCode = Field(description="资源类别 / resource kind code")
     capacity: int = Field(description="年度可提供数量 / yearly capacity")
     unit: str | None = Field(default=None, description="提供资源的单位 / offering unit")
     version: int | None = Field(default=None, description="版本号（ETag）/ version")
@@ -74,29 +164,11 @@ class ResourceOut(Out):
 class DemandOut(Out):
     id: str = Field(description="需求编号 / demand id")
     name: str | None = Field(default=None, description="需求名称 / name")
-    category: str = Field(description="需求类别 / demand category code")
+    category: DemandCategoryCode = Field(description="需求类别 / demand category code")
     quantity: int = Field(description="需要数量 / quantity needed")
-    status: str | None = Field(default=None, description="open|matched|claimed|closed / 状态")
+    status: DemandStatus | None = Field(default=None, description="open|matched|claimed|closed / 状态")
     community: str | None = Field(default=None, description="提出需求的社区 / community")
     version: int | None = Field(default=None, description="版本号（ETag）/ version")
-
-
-def _check_kind(v: str | None) -> str | None:
-    if v is not None and v not in RESOURCE_KINDS:
-        raise ValueError(f"unknown resource kind {v!r} / 未知资源类别; one of {', '.join(RESOURCE_KINDS)}")
-    return v
-
-
-def _check_category(v: str | None) -> str | None:
-    if v is not None and v not in DEMAND_CATEGORIES:
-        raise ValueError(f"unknown demand category {v!r} / 未知需求类别; one of {', '.join(DEMAND_CATEGORIES)}")
-    return v
-
-
-def _check_months(v: list[int] | None) -> list[int] | None:
-    if v is not None and any(m < 1 or m > 12 for m in v):
-        raise ValueError("months must be 1–12 / 月份应为 1–12")
-    return v
 
 
 _RES_EXAMPLE = {"unit": "U1", "name": "专家健康义诊", "category": "medical", "capacity": 40, "min_allocation": 4,
@@ -104,8 +176,8 @@ _RES_EXAMPLE = {"unit": "U1", "name": "专家健康义诊", "category": "medical
                 "tags": ["老年人"], "year": 2026}
 
 
-class ResourceFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ResourceFields(Body):
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str | None = Field(default=None, max_length=200, description="资源名称 / name")
     capacity: int | None = Field(default=None, ge=1, le=1_000_000, description="年度可提供数量 / yearly capacity")
@@ -120,39 +192,40 @@ class ResourceFields(BaseModel):
     lat: float | None = Field(default=None, ge=-90, le=90, description="纬度 / latitude")
     lon: float | None = Field(default=None, ge=-180, le=180, description="经度 / longitude")
 
-    _m = field_validator("months")(classmethod(lambda cls, v: _check_months(v)))
 
 
 class ResourceCreate(ResourceFields):
     """A new resource-list item / 新增资源清单条目."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_RES_EXAMPLE]})
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [_RES_EXAMPLE]})
 
-    id: str | None = Field(default=None, min_length=1, max_length=100, pattern=r"^[\w\-.]+$",
+    id: str | None = Field(default=None, min_length=1, max_length=100, pattern=NEW_ID_PATTERN,
                            description="资源编号（缺省自动生成）/ id, generated when omitted")
-    unit: str = Field(min_length=1, max_length=100, description="提供资源的单位编号 / offering unit id")
-    category: str = Field(description="资源类别代码 / resource kind code")
-    capacity: int = Field(ge=1, le=1_000_000, description="年度可提供数量 / yearly capacity")  # type: ignore[assignment]
+    unit: str = Field(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN,
+                      description="提供资源的单位编号 / offering unit id")
+    category: ResourceKindCode = Field(description="资源类别代码 / resource kind code")
+    capacity: int = Field(ge=1, le=1_000_000,
+                          description="年度可提供数量 / yearly capacity")  # type: ignore[assignment]
 
-    _k = field_validator("category")(classmethod(lambda cls, v: _check_kind(v)))
 
 
 class ResourceUpdate(ResourceFields):
     """Changes to a resource (partial) / 修改资源（部分字段）."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"capacity": 60, "months": [1, 2, 3]}]})
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"capacity": 60, "months": [1, 2, 3]}]})
 
-    category: str | None = Field(default=None, description="资源类别代码 / resource kind code")
-    _k = field_validator("category")(classmethod(lambda cls, v: _check_kind(v)))
+    category: ResourceKindCode | None = Field(default=None, description="资源类别代码 / resource kind code")
 
 
-_DEM_EXAMPLE = {"community": "C1", "name": "老年人健康讲座", "category": "health", "quantity": 12, "priority": 4,
+_DEM_EXAMPLE = {"community": "C1", "name": "老年人健康讲座", "category": "health_clinic", "quantity": 12, "priority": 4,
                 "support": 80, "must_cover": False, "splittable": True, "months": [5, 6], "source": "door_knocking",
                 "year": 2026}
 
 
-class DemandFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DemandFields(Body):
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str | None = Field(default=None, max_length=200, description="需求名称 / name")
     quantity: int | None = Field(default=None, ge=1, le=1_000_000, description="需要数量 / quantity")
@@ -169,59 +242,61 @@ class DemandFields(BaseModel):
     lat: float | None = Field(default=None, ge=-90, le=90, description="纬度 / latitude")
     lon: float | None = Field(default=None, ge=-180, le=180, description="经度 / longitude")
 
-    _m = field_validator("months")(classmethod(lambda cls, v: _check_months(v)))
 
 
 class DemandCreate(DemandFields):
     """A new demand-list item / 新增需求清单条目."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_DEM_EXAMPLE]})
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [_DEM_EXAMPLE]})
 
-    id: str | None = Field(default=None, min_length=1, max_length=100, pattern=r"^[\w\-.]+$",
+    id: str | None = Field(default=None, min_length=1, max_length=100, pattern=NEW_ID_PATTERN,
                            description="需求编号（缺省自动生成）/ id, generated when omitted")
-    community: str = Field(min_length=1, max_length=100, description="提出需求的社区编号 / community id")
-    grid: str | None = Field(default=None, max_length=100, description="所在网格编号 / grid id")
-    category: str = Field(description="需求类别代码 / demand category code")
+    community: str = Field(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN,
+                           description="提出需求的社区编号 / community id")
+    grid: str | None = Field(default=None, max_length=ID_MAX, pattern=ID_PATTERN, description="所在网格编号 / grid id")
+    category: DemandCategoryCode = Field(description="需求类别代码 / demand category code")
     quantity: int = Field(ge=1, le=1_000_000, description="需要数量 / quantity")  # type: ignore[assignment]
 
-    _c = field_validator("category")(classmethod(lambda cls, v: _check_category(v)))
 
 
 class DemandUpdate(DemandFields):
     """Changes to a demand (partial) / 修改需求（部分字段）."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"quantity": 20, "priority": 5}]})
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"quantity": 20, "priority": 5}]})
 
-    category: str | None = Field(default=None, description="需求类别代码 / demand category code")
-    _c = field_validator("category")(classmethod(lambda cls, v: _check_category(v)))
+    category: DemandCategoryCode | None = Field(default=None, description="需求类别代码 / demand category code")
 
 
 # -- rounds -----------------------------------------------------------------------------------------
-class RoundCreate(BaseModel):
+class RoundCreate(Body):
     """Start a yearly matching round / 发起年度匹配轮次."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={
         "examples": [{"scope": "S1", "year": 2026, "params": {"time_limit": 10}}]})
 
-    scope: str = Field(min_length=1, max_length=100, description="范围：街道、区县或市的编号 / scope id")
+    scope: str = Field(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN,
+                       description="范围：街道、区县或市的编号 / scope id")
     year: int | None = Field(default=None, ge=2000, le=2100, description="清单年度（缺省为最新）/ list year")
-    params: RoundParams | None = Field(default=None, description="匹配参数（权重、时限等）/ round parameters")
+    params: RoundParamsBody | None = Field(default=None, description="匹配参数（权重、时限等）/ round parameters")
     what_if: bool = Field(default=False, description="模拟推演：结果不可发布 / what-if run, never published")
 
 
-class RoundRerun(BaseModel):
+class RoundRerun(Body):
     """Re-round a published round: confirmed projects pinned, declined pairs banned / 二次匹配."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"params": {"time_limit": 10}}]})
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"params": {"time_limit": 10}}]})
 
-    params: RoundParams | None = Field(default=None, description="匹配参数 / round parameters")
+    params: RoundParamsBody | None = Field(default=None, description="匹配参数 / round parameters")
 
 
 class RoundOut(Out):
     id: str = Field(description="轮次编号 / round id")
     scope: str = Field(description="范围编号 / scope id")
     year: int | None = Field(default=None, description="清单年度 / list year")
-    status: str = Field(description="queued|running|done|published|failed|cancelled / 状态")
+    status: RoundState = Field(description="queued|running|done|published|failed|cancelled / 状态")
     stage: str = Field(description="当前阶段 / current stage")
     progress: float = Field(description="进度 0–1 / progress")
     what_if: bool = Field(description="是否模拟推演 / what-if round")
@@ -232,7 +307,7 @@ class RoundOut(Out):
 
 class RoundAccepted(BaseModel):
     id: str = Field(description="轮次编号 / round id")
-    status: str = Field(description="queued / 状态")
+    status: RoundState = Field(description="queued / 状态")
     href: str = Field(description="查询进度的地址 / where to poll")
 
 
@@ -243,14 +318,14 @@ class AllocationView(Out):
     score: float | None = Field(default=None, description="得分 / score")
     terms: dict[str, Any] | None = Field(default=None, description="得分构成（解释）/ score terms (explanation)")
     travel_minutes: float | None = Field(default=None, description="路程（分钟）/ travel minutes")
-    level: str | None = Field(default=None, description="服务层级 / level")
+    level: Level | None = Field(default=None, description="服务层级 / level")
 
 
 class ProjectOut(Out):
     id: str = Field(description="项目编号 / project id")
     round: str | None = Field(default=None, description="轮次编号（direct 为直接认领）/ round id")
     demand: str = Field(description="需求编号 / demand id")
-    status: str = Field(description="项目状态 / state")
+    status: ProjectState = Field(description="项目状态 / state")
     community: str | None = Field(default=None, description="社区 / community")
     reason_zh: str | None = Field(default=None, description="推荐理由 / explanation (Chinese)")
     reason_en: str | None = Field(default=None, description="explanation (English)")
@@ -270,44 +345,49 @@ class EventOut(Out):
 
 
 # -- project actions -----------------------------------------------------------------------------
-class ClaimBody(BaseModel):
+class ClaimBody(Body):
     """A unit claims a project / 单位认领项目."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"unit": "U1"}]})
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"unit": "U1"}]})
 
-    unit: str | None = Field(default=None, min_length=1, max_length=100,
+    unit: str | None = Field(default=None, min_length=1, max_length=ID_MAX, pattern=ID_PATTERN,
                              description="认领单位（单位令牌可省略）/ claiming unit; defaults to the caller's unit")
-    resource: str | None = Field(default=None, min_length=1, max_length=100,
+    resource: str | None = Field(default=None, min_length=1, max_length=ID_MAX, pattern=ID_PATTERN,
                                  description="接手项目时使用的资源 / the unit's resource, when taking a project over")
 
 
-class DeclineBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "本季度人手不足"}]})
+class DeclineBody(Body):
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"reason": "本季度人手不足"}]})
 
     reason: str = Field(min_length=1, max_length=1000, description="婉拒原因（必填）/ reason (required)")
 
 
-class WithdrawBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "计划调整"}]})
+class WithdrawBody(Body):
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"reason": "计划调整"}]})
 
     reason: str = Field(default="", max_length=1000, description="撤回原因 / reason")
 
 
-class StartBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"due": "2026-10-01T00:00:00+00:00"}]})
+class StartBody(Body):
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"due": "2026-10-01T00:00:00+00:00"}]})
 
     due: str | None = Field(default=None, max_length=40, description="计划完成时间（ISO 8601）/ due date")
 
 
-class ProgressBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"progress": 50, "note": "已开展两次"}]})
+class ProgressBody(Body):
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"progress": 50, "note": "已开展两次"}]})
 
     progress: int = Field(ge=0, le=100, description="进度百分比 / percent done")
     note: str = Field(default="", max_length=1000, description="进展说明 / note")
 
 
-class EvaluateBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
+class EvaluateBody(Body):
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={
         "examples": [{"rating": 5, "satisfaction": 0.92, "comment": "居民反响很好"}]})
 
     rating: int = Field(ge=1, le=5, description="评分 1–5 / rating")
@@ -315,35 +395,34 @@ class EvaluateBody(BaseModel):
     comment: str = Field(default="", max_length=2000, description="评语 / comment")
 
 
-class DemandClaimBody(BaseModel):
+class DemandClaimBody(Body):
     """A unit claims an unmatched demand directly / 单位直接认领需求."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"resource": "R1", "amount": 10}]})
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"resource": "R1", "amount": 10}]})
 
-    unit: str | None = Field(default=None, min_length=1, max_length=100,
+    unit: str | None = Field(default=None, min_length=1, max_length=ID_MAX, pattern=ID_PATTERN,
                              description="认领单位 / unit (defaults to caller)")
-    resource: str = Field(min_length=1, max_length=100, description="使用的资源编号 / the unit's resource")
+    resource: str = Field(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN,
+                          description="使用的资源编号 / the unit's resource")
     amount: int | None = Field(default=None, ge=1, le=1_000_000, description="数量（缺省为需求量）/ amount")
 
 
-class ResourceRequestBody(BaseModel):
+class ResourceRequestBody(Body):
     """A community asks for a unit's resource / 社区申请单位资源."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"demand": "D1", "amount": 8}]})
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"demand": "D1", "amount": 8}]})
 
-    demand: str = Field(min_length=1, max_length=100, description="需求编号 / demand id")
+    demand: str = Field(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN, description="需求编号 / demand id")
     amount: int | None = Field(default=None, ge=1, le=1_000_000, description="数量 / amount")
 
 
 # -- admin ------------------------------------------------------------------------------------------
-class TokenRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"role": "unit", "scope": "U1", "sub": "zhang.san", "ttl_days": 30}]})
+class _TokenFields(Body):
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    role: Literal["coordinator", "unit", "planner", "admin"] = Field(description=f"角色 / role: {', '.join(ROLES)}")
-    scope: str | None = Field(default=None, min_length=1, max_length=100,
-                              description="范围：协调员为社区/街道编号，单位为单位编号 / scope id")
-    sub: str = Field(min_length=1, max_length=100, description="使用者 / who the token is for")
+    sub: str = Field(min_length=1, max_length=100, pattern=ID_PATTERN, description="使用者 / who the token is for")
     ttl_days: float = Field(default=30, gt=0, le=3650, description="有效天数 / days valid")
 
 
@@ -365,10 +444,29 @@ class RevocationOut(BaseModel):
     at: str | None = Field(default=None, description="时间 / when")
 
 
+def _token_model(role: str) -> type[BaseModel]:
+    """The request for one role: a scoped role (engine.access.SCOPED_ROLES) must name its scope."""
+    scoped = role in SCOPED_ROLES
+    scope_field: Any = (
+        Field(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN,
+              description="范围（必填）：协调员为社区/街道编号，单位为单位编号 / scope id (required)")
+        if scoped else
+        Field(default=None, min_length=1, max_length=ID_MAX, pattern=ID_PATTERN, description="范围 / scope id"))
+    ns = {"__annotations__": {"role": Literal[role], "scope": str if scoped else str | None},  # type: ignore[valid-type]
+          "role": Field(description=f"角色 / role: {role}"), "scope": scope_field, "__module__": __name__,
+          "__doc__": f"A token for a {role} / 签发{role}令牌."}
+    return type(f"TokenRequest_{role}", (_TokenFields,), ns)
+
+
+TokenRequest = Annotated[Union[tuple(_token_model(r) for r in ROLES)],  # type: ignore[valid-type]  # noqa: UP007
+                         Field(discriminator="role")]
+"""Issue a token: one shape per role (engine.access.ROLES), told apart by ``role``."""
+
+
 class TokenOut(BaseModel):
     token: str = Field(description="Bearer 令牌 / the token")
     jti: str | None = Field(default=None, description="令牌编号（用于吊销）/ the token's id, for revocation")
-    role: str = Field(description="角色 / role")
+    role: Role = Field(description="角色 / role")
     scope: str | None = Field(default=None, description="范围 / scope")
     sub: str = Field(description="使用者 / subject")
     expires_at: int = Field(description="过期时间（Unix 秒）/ expiry, Unix seconds")

@@ -17,6 +17,7 @@ RUNS = [
     ["bench_gap.py", "--sets", "orlib", "chu", "--types", "c", "d"],
     ["bench_api.py"],
     ["bench_whatif.py"],
+    ["bench_fuzz.py"],
 ]
 
 

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from .lists.validate import Record, RowError
 
 ROLES = ("coordinator", "unit", "planner", "admin")
+SCOPED_ROLES = ("coordinator", "unit")
+"""Roles whose token names a scope: a coordinator's community or street, a unit's unit id."""
 ROLE_ZH = {"coordinator": "协调员", "unit": "共建单位", "planner": "规划人员", "admin": "管理员"}
 
 _ALL = frozenset(ROLES)
@@ -67,7 +69,7 @@ class Principal:
         if self.role not in ROLES:
             raise InvalidInput(f"未知角色 {self.role}（可选：{'、'.join(ROLES)}）",
                                message_en=f"unknown role {self.role} (one of {', '.join(ROLES)})")
-        if self.role in ("coordinator", "unit") and not self.scope:
+        if self.role in SCOPED_ROLES and not self.scope:
             raise InvalidInput(f"{ROLE_ZH[self.role]}须指定范围", message_en=f"a {self.role} needs a scope id")
         if not self.sub:
             raise InvalidInput("须指定使用者", message_en="sub (who) must not be empty")
@@ -163,6 +165,7 @@ def is_what_if(round_: Props) -> bool:
 __all__ = [
     "ACTIONS",
     "ROLES",
+    "SCOPED_ROLES",
     "WHAT_IF_PREFIX",
     "Principal",
     "can",

@@ -211,8 +211,9 @@ def claim_project(
 def _unit_resource(store: GraphStore, unit_id: str, resource_id: str | None) -> Props:
     if store.get("Unit", unit_id) is None:
         raise NotFound(f"单位 {unit_id} 不存在", message_en=f"unit {unit_id} not found")
-    if resource_id is None:
-        raise InvalidInput("请指定该单位的资源", message_en="name the unit's resource (resource_id)")
+    if resource_id is None:  # the request is well formed; the project's state asks for more
+        raise Conflict(f"单位 {unit_id} 不在此项目中，请指定其用于承接的资源",
+                       message_en=f"unit {unit_id} is not on this item: name the resource it takes it over with")
     res = store.get("Resource", resource_id)
     if res is None:
         raise NotFound(f"资源 {resource_id} 不存在", message_en=f"resource {resource_id} not found")

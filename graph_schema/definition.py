@@ -9,7 +9,11 @@ from .model import Migration, NodeLabel, Prop, RelType, Schema
 
 SCHEMA_VERSION = 2
 
-ID = Prop("id", "str", required=True, doc="stable string id, unique across the graph")
+ID_MAX = 200
+ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+"""What an id may be: any text without control characters (line breaks, tabs, NUL), at most
+ID_MAX characters. The import refuses other ids; the API's path parameters say the same."""
+ID = Prop("id", "str", required=True, doc="stable string id, unique across the graph; see ID_PATTERN")
 NAME = Prop("name", "str", doc="display name (Chinese)")
 LAT = Prop("lat", "float", doc="latitude, WGS84 degrees")
 LON = Prop("lon", "float", doc="longitude, WGS84 degrees")

@@ -9,16 +9,29 @@ from fastapi import APIRouter, Query, Response
 
 from engine import lifecycle
 from engine.access import require
-from engine.errors import InvalidInput, NotFound
+from engine.errors import NotFound
 from engine.lists import items
 from engine.matching.recommend import Recommendation, recommend
 from engine.store.base import GraphStore
 
 from ..deps import PrincipalDep, StoreDep
 from ..idempotency import IdemDep
-from ..schemas import DemandClaimBody, DemandCreate, DemandOut, DemandUpdate, Page, ProjectOut
-from ..util import Limit, Skip, etag, if_match_version, page
+from ..schemas import (
+    DemandCategoryCode,
+    DemandClaimBody,
+    DemandCreate,
+    DemandOut,
+    DemandStatus,
+    DemandUpdate,
+    IdStr,
+    Page,
+    ProjectOut,
+    path_id,
+)
+from ..util import AREAS, Limit, Skip, etag, if_match_version, known, page
 from .resources import IfMatch
+
+DemandId = path_id("需求编号 / demand id")
 
 router = APIRouter(tags=["demands"])
 
@@ -30,13 +43,14 @@ def load_demand(store: GraphStore, did: str) -> dict[str, Any]:
 @router.get("/demands", response_model=Page[DemandOut], summary="需求清单 / demand list")
 def list_demands(
     store: StoreDep, principal: PrincipalDep,
-    scope: Annotated[str | None, Query(max_length=100, description="区域编号 / area id")] = None,
-    category: Annotated[str | None, Query(max_length=50, description="需求类别 / category")] = None,
-    status: Annotated[str | None, Query(max_length=20, description="状态 / status")] = None,
+    scope: Annotated[IdStr | None, Query(description="区域编号 / area id")] = None,
+    category: Annotated[DemandCategoryCode | None, Query(description="需求类别 / category")] = None,
+    status: Annotated[DemandStatus | None, Query(description="状态 / status")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="年度 / year")] = None,
     skip: Skip = 0, limit: Limit = 100,
 ) -> dict:
     require(store, principal, "read")
+    known(store, scope, *AREAS)
     if scope:
         rows = store.demands_of(scope, year)
         rows = [r for r in rows if (category is None or r.get("category") == category)
@@ -50,7 +64,7 @@ def list_demands(
 
 
 @router.get("/demands/{demand_id}", response_model=DemandOut, summary="需求详情（带 ETag）/ one demand")
-def get_demand(demand_id: str, store: StoreDep, principal: PrincipalDep, response: Response) -> dict:
+def get_demand(demand_id: DemandId, store: StoreDep, principal: PrincipalDep, response: Response) -> dict:
     require(store, principal, "read")
     d = load_demand(store, demand_id)
     response.headers["ETag"] = etag(d.get("version"))
@@ -71,10 +85,9 @@ def create_demand(body: DemandCreate, store: StoreDep, principal: PrincipalDep, 
     return idem.run(run)
 
 
-@router.patch("/demands/{demand_id}", response_model=DemandOut, summary="修改需求（须 If-Match）/ update a demand",
-              responses={428: {"description": "If-Match missing / 缺少 If-Match"}})
-def update_demand(demand_id: str, body: DemandUpdate, store: StoreDep, principal: PrincipalDep, response: Response,
-                  if_match: IfMatch = None) -> dict:
+@router.patch("/demands/{demand_id}", response_model=DemandOut, summary="修改需求（须 If-Match）/ update a demand")
+def update_demand(demand_id: DemandId, body: DemandUpdate, store: StoreDep, principal: PrincipalDep, response: Response,
+                  if_match: IfMatch) -> dict:
     cur = load_demand(store, demand_id)
     require(store, principal, "demand.write", areas=[cur["community"] or ""], what=("修改需求", "change a demand"))
     version = if_match_version(if_match, required=True)
@@ -84,9 +97,8 @@ def update_demand(demand_id: str, body: DemandUpdate, store: StoreDep, principal
     return d
 
 
-@router.delete("/demands/{demand_id}", status_code=204, summary="删除需求（须 If-Match）/ delete a demand",
-               responses={428: {"description": "If-Match missing / 缺少 If-Match"}})
-def delete_demand(demand_id: str, store: StoreDep, principal: PrincipalDep, if_match: IfMatch = None) -> Response:
+@router.delete("/demands/{demand_id}", status_code=204, summary="删除需求（须 If-Match）/ delete a demand")
+def delete_demand(demand_id: DemandId, store: StoreDep, principal: PrincipalDep, if_match: IfMatch) -> Response:
     cur = load_demand(store, demand_id)
     require(store, principal, "demand.write", areas=[cur["community"] or ""], what=("删除需求", "delete a demand"))
     version = if_match_version(if_match, required=True)
@@ -96,16 +108,15 @@ def delete_demand(demand_id: str, store: StoreDep, principal: PrincipalDep, if_m
 
 @router.post("/demands/{demand_id}/claim", status_code=201, response_model=ProjectOut,
              summary="单位直接认领未匹配需求 / a unit claims an unmatched demand")
-def claim_demand(demand_id: str, body: DemandClaimBody, store: StoreDep, principal: PrincipalDep,
+def claim_demand(demand_id: DemandId, body: DemandClaimBody, store: StoreDep, principal: PrincipalDep,
                  idem: IdemDep) -> Response:
     def run() -> tuple[int, Any]:
-        unit = body.unit or (principal.scope if principal.role == "unit" else None)
-        if unit is None:
-            raise InvalidInput("请指定认领单位", message_en="name the claiming unit (unit)")
+        from .projects import claimant, project_view
+
         load_demand(store, demand_id)
+        unit = claimant(store, principal, body.unit, body.resource, [])
         require(store, principal, "demand.claim", units=[unit], what=("认领需求", "claim a demand"))
         p = lifecycle.claim_demand(store, demand_id, unit, body.resource, principal.actor(), amount=body.amount)
-        from .projects import project_view
 
         return 201, project_view(store, p)
 
@@ -115,7 +126,7 @@ def claim_demand(demand_id: str, body: DemandClaimBody, store: StoreDep, princip
 @router.get("/demands/{demand_id}/recommendations", response_model=list[Recommendation],
             summary="为单项需求推荐共建单位 / best units for this demand now")
 def recommendations(
-    demand_id: str, store: StoreDep, principal: PrincipalDep,
+    demand_id: DemandId, store: StoreDep, principal: PrincipalDep,
     k: Annotated[int, Query(ge=1, le=50, description="推荐个数 / how many")] = 5,
 ) -> list[Recommendation]:
     require(store, principal, "read")

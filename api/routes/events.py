@@ -9,7 +9,7 @@ from engine.errors import NotFound
 from engine.store.base import GraphStore
 
 from ..deps import PrincipalDep, StoreDep
-from ..schemas import EventOut, Page
+from ..schemas import EventOut, Page, path_id
 from ..util import Limit, Skip, decode, page
 
 router = APIRouter(tags=["events"])
@@ -22,19 +22,22 @@ def _events(store: GraphStore, label: str, node_id: str, skip: int, limit: int) 
 
 
 @router.get("/projects/{project_id}/events", response_model=Page[EventOut], summary="项目的事件 / a project's events")
-def project_events(project_id: str, store: StoreDep, principal: PrincipalDep, skip: Skip = 0,
+def project_events(project_id: path_id("项目编号 / project id"), store: StoreDep, principal: PrincipalDep,
+                   skip: Skip = 0,
                    limit: Limit = 100) -> dict:
     require(store, principal, "read")
     return _events(store, "Project", project_id, skip, limit)
 
 
 @router.get("/units/{unit_id}/events", response_model=Page[EventOut], summary="单位的事件 / a unit's events")
-def unit_events(unit_id: str, store: StoreDep, principal: PrincipalDep, skip: Skip = 0, limit: Limit = 100) -> dict:
+def unit_events(unit_id: path_id("单位编号 / unit id"), store: StoreDep, principal: PrincipalDep,
+                skip: Skip = 0, limit: Limit = 100) -> dict:
     require(store, principal, "read")
     return _events(store, "Unit", unit_id, skip, limit)
 
 
 @router.get("/rounds/{round_id}/events", response_model=Page[EventOut], summary="轮次的事件 / a round's events")
-def round_events(round_id: str, store: StoreDep, principal: PrincipalDep, skip: Skip = 0, limit: Limit = 100) -> dict:
+def round_events(round_id: path_id("轮次编号 / round id"), store: StoreDep, principal: PrincipalDep,
+                 skip: Skip = 0, limit: Limit = 100) -> dict:
     require(store, principal, "read")
     return _events(store, "Round", round_id, skip, limit)

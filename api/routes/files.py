@@ -18,11 +18,13 @@ from starlette.types import Receive, Scope, Send
 
 from engine.access import require
 from engine.errors import InvalidInput, TooLarge
-from engine.lists import LISTS, ORDER, export_lists, import_lists, write_template
+from engine.lists import export_lists, import_lists, write_template
 from engine.lists.io import DEFAULT_LIMITS
 
 from ..deps import PrincipalDep, StoreDep
 from ..errors import ErrorBody, error_json
+from ..schemas import IdStr, Lang, ListKind
+from ..util import AREAS, known
 
 
 class _SizedRoute(APIRoute):
@@ -54,10 +56,16 @@ MAX_FILES = 50
 SUFFIXES = (".csv", ".xlsx", ".json")
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-Kind = Literal["areas", "units", "orgs", "members", "resources", "demands"]
+Kind = ListKind
 
 
 def _safe_name(name: str | None, i: int) -> str:
+    """The upload's name as a plain file name. A name with a folder part (``../``, ``/``, ``\\``)
+    or a control character is refused: it is either a mistake or an attempt to write elsewhere."""
+    if name and (any(ch in name for ch in "/\\") or name.strip(".") == ""
+                 or any(ord(ch) < 32 or ord(ch) == 127 for ch in name)):
+        raise InvalidInput(f"文件名 {name!r} 不能含路径或控制字符",
+                           message_en=f"file name {name!r} may not hold a path or control characters")
     base = Path(name or f"upload{i}").name
     base = re.sub(r"[^\w.\-\u4e00-\u9fff]", "_", base)[:120] or f"upload{i}"
     if not base.lower().endswith(SUFFIXES):
@@ -72,9 +80,10 @@ def _safe_name(name: str | None, i: int) -> str:
              response_model=dict[str, Any], max_body_size=MAX_REQUEST_BYTES)
 async def import_files(
     store: StoreDep, principal: PrincipalDep,
-    files: Annotated[list[UploadFile], File(description="清单文件 CSV/XLSX/JSON / list files")],
+    files: Annotated[list[UploadFile], File(description="清单文件 CSV/XLSX/JSON / list files",
+                                            json_schema_extra={"minItems": 1})],
     dry_run: Annotated[bool, Query(description="只校验不写入 / validate only")] = False,
-    lang: Annotated[Literal["zh", "en"], Query(description="报告语言 / report language")] = "zh",
+    lang: Annotated[Lang, Query(description="报告语言 / report language")] = "zh",
     year: Annotated[int | None, Query(ge=2000, le=2100, description="缺省年度 / default year")] = None,
     strict: Annotated[bool, Query(description="有未识别的列时拒绝导入 / reject a file with an unrecognised "
                                               "column")] = False,
@@ -118,7 +127,7 @@ async def import_files(
 @router.get("/templates/{kind}", summary="下载 XLSX 清单模板 / download an XLSX template",
             response_class=Response, responses={200: {"content": {MEDIA["xlsx"]: {}}}})
 def template(kind: Kind, store: StoreDep, principal: PrincipalDep,
-             lang: Annotated[Literal["zh", "en"], Query(description="表头语言 / header language")] = "zh") -> Response:
+             lang: Annotated[Lang, Query(description="表头语言 / header language")] = "zh") -> Response:
     require(store, principal, "read")
     with tempfile.TemporaryDirectory() as tmp:
         p = write_template(kind, Path(tmp) / f"{kind}.xlsx", lang=lang)
@@ -132,15 +141,14 @@ def template(kind: Kind, store: StoreDep, principal: PrincipalDep,
 def download_list(
     kind: Kind, store: StoreDep, principal: PrincipalDep,
     format: Annotated[Literal["csv", "xlsx"], Query(description="文件格式 / file format")] = "csv",
-    scope: Annotated[str | None, Query(max_length=100, description="区域编号 / limit to an area")] = None,
-    lang: Annotated[Literal["zh", "en"], Query(description="表头语言 / header language")] = "zh",
+    scope: Annotated[IdStr | None, Query(description="区域编号 / limit to an area")] = None,
+    lang: Annotated[Lang, Query(description="表头语言 / header language")] = "zh",
 ) -> Response:
     require(store, principal, "read")
+    known(store, scope, *AREAS)
     with tempfile.TemporaryDirectory() as tmp:
         out = export_lists(store, tmp, fmt=format, lang=lang, scope=scope, lists=[kind])
         data = out[kind].read_bytes()
     fname = f"{kind}.{format}"
     return Response(data, media_type=MEDIA[format], headers={"Content-Disposition": f'attachment; filename="{fname}"'})
 
-
-assert set(ORDER) == set(LISTS) and set(Kind.__args__) <= set(LISTS), "list kinds drifted"  # type: ignore[attr-defined]

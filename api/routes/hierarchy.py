@@ -10,16 +10,18 @@ from engine.access import require
 from engine.errors import NotFound
 
 from ..deps import PrincipalDep, StoreDep
-from ..schemas import Area, MemberOut, Page, PartyOrgOut, UnitOut
-from ..util import Limit, Skip, page
+from ..schemas import Area, IdStr, MemberOut, OrgKind, OrgLevel, Page, PartyOrgOut, UnitOut, UnitTypeCode, path_id
+from ..util import AREAS, Limit, Skip, known, page
 
 router = APIRouter()
 
-Parent = Annotated[str | None, Query(max_length=100, description="上级区域编号 / parent area id")]
-Within = Annotated[str | None, Query(max_length=100, description="只列出此区域内的 / only inside this area")]
+Parent = Annotated[IdStr | None, Query(description="上级区域编号 / parent area id")]
+Within = Annotated[IdStr | None, Query(description="只列出此区域内的 / only inside this area")]
 
 
 def _areas(store: StoreDep, label: str, parent: str | None, within: str | None, skip: int, limit: int) -> dict:
+    known(store, parent, *AREAS)
+    known(store, within, *AREAS)
     rows = store.find(label)
     out: list[dict[str, Any]] = []
     for r in rows:
@@ -50,10 +52,10 @@ for _p, _l, _z in (("districts", "District", "区县"), ("streets", "Street", "�
 
 
 @router.get("/areas/{area_id}", response_model=Area, tags=["hierarchy"], summary="区域详情 / one area")
-def get_area(area_id: str, store: StoreDep, principal: PrincipalDep) -> dict:
+def get_area(area_id: path_id("区域编号 / area id"), store: StoreDep, principal: PrincipalDep) -> dict:
     require(store, principal, "read")
     label = store.label_of(area_id)
-    if label not in ("City", "District", "Street", "Community", "Grid"):
+    if label not in AREAS:
         raise NotFound(f"区域 {area_id} 不存在", message_en=f"area {area_id} not found")
     r = store.get(label, area_id) or {}
     par = store.parent_of(area_id)
@@ -64,11 +66,12 @@ def get_area(area_id: str, store: StoreDep, principal: PrincipalDep) -> dict:
 @router.get("/units", response_model=Page[UnitOut], tags=["units"], summary="共建单位列表 / units")
 def list_units(
     store: StoreDep, principal: PrincipalDep,
-    scope: Annotated[str | None, Query(max_length=100, description="所在区域 / located in this area")] = None,
-    type: Annotated[str | None, Query(max_length=50, description="单位类型 / unit type code")] = None,
+    scope: Annotated[IdStr | None, Query(description="所在区域 / located in this area")] = None,
+    type: Annotated[UnitTypeCode | None, Query(description="单位类型 / unit type code")] = None,
     skip: Skip = 0, limit: Limit = 100,
 ) -> dict:
     require(store, principal, "read")
+    known(store, scope, *AREAS)
     rows = store.units_of(scope) if scope else store.find("Unit")
     if type:
         rows = [u for u in rows if u.get("type") == type]
@@ -76,7 +79,7 @@ def list_units(
 
 
 @router.get("/units/{unit_id}", response_model=UnitOut, tags=["units"], summary="单位详情 / one unit")
-def get_unit(unit_id: str, store: StoreDep, principal: PrincipalDep) -> dict:
+def get_unit(unit_id: path_id("单位编号 / unit id"), store: StoreDep, principal: PrincipalDep) -> dict:
     require(store, principal, "read")
     u = store.get("Unit", unit_id)
     if u is None:
@@ -87,8 +90,8 @@ def get_unit(unit_id: str, store: StoreDep, principal: PrincipalDep) -> dict:
 @router.get("/party-orgs", response_model=Page[PartyOrgOut], tags=["units"], summary="党组织列表 / party orgs")
 def list_orgs(
     store: StoreDep, principal: PrincipalDep,
-    kind: Annotated[str | None, Query(max_length=50, description="类型 / kind")] = None,
-    level: Annotated[str | None, Query(max_length=50, description="层级 / level")] = None,
+    kind: Annotated[OrgKind | None, Query(description="类型 / kind")] = None,
+    level: Annotated[OrgLevel | None, Query(description="层级 / level")] = None,
     skip: Skip = 0, limit: Limit = 100,
 ) -> dict:
     require(store, principal, "read")

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, Query, Response
 
 from engine import lifecycle
 from engine.access import Principal, require, require_party
-from engine.errors import InvalidInput, NotFound
+from engine.errors import Conflict, NotFound
 from engine.store.base import GraphStore, Props
 
 from ..deps import PrincipalDep, StoreDep
@@ -20,18 +20,22 @@ from ..schemas import (
     ClaimBody,
     DeclineBody,
     EvaluateBody,
+    IdStr,
     Page,
     ProgressBody,
     ProjectOut,
+    ProjectState,
     StartBody,
     WithdrawBody,
+    path_id,
 )
-from ..util import Limit, Skip, decode, etag, if_match_version, page
+from ..util import ETAG_PATTERN, Limit, Skip, decode, etag, if_match_version, known, page
 
 router = APIRouter(tags=["projects"])
 
-IfMatchOpt = Annotated[str | None, Header(alias="If-Match", max_length=100,
+IfMatchOpt = Annotated[str | None, Header(alias="If-Match", max_length=100, pattern=ETAG_PATTERN,
                                           description="可选：项目版本（ETag）/ optional project ETag")]
+ProjectId = path_id("项目编号 / project id")
 
 
 def project_view(store: GraphStore, p: Props) -> dict[str, Any]:
@@ -51,10 +55,10 @@ def load_project(store: GraphStore, pid: str) -> Props:
 @router.get("/projects", response_model=Page[ProjectOut], summary="项目列表 / projects")
 def list_projects(
     store: StoreDep, principal: PrincipalDep,
-    round: Annotated[str | None, Query(max_length=200, description="轮次编号 / round id")] = None,
-    status: Annotated[str | None, Query(max_length=20, description="状态 / state")] = None,
-    unit: Annotated[str | None, Query(max_length=100, description="参与单位 / unit id")] = None,
-    community: Annotated[str | None, Query(max_length=100, description="社区 / community id")] = None,
+    round: Annotated[IdStr | None, Query(description="轮次编号 / round id")] = None,
+    status: Annotated[ProjectState | None, Query(description="状态 / state")] = None,
+    unit: Annotated[IdStr | None, Query(description="参与单位 / unit id")] = None,
+    community: Annotated[IdStr | None, Query(description="社区 / community id")] = None,
     skip: Skip = 0, limit: Limit = 100,
 ) -> dict:
     require(store, principal, "read")
@@ -63,6 +67,11 @@ def list_projects(
 
 def filtered_projects(store: GraphStore, skip: int, limit: int, *, round: str | None = None,
                       status: str | None = None, unit: str | None = None, community: str | None = None) -> dict:
+    """Projects matching the filters; a filter naming a round, unit or community that does not
+    exist is a 404."""
+    known(store, round, "Round")
+    known(store, unit, "Unit")
+    known(store, community, "Community")
     where = {k: v for k, v in (("round", round), ("status", status)) if v is not None}
     if unit is None and community is None:  # the store pages: only one page leaves it
         rows = store.find("Project", where or None, skip=skip, limit=limit)
@@ -77,11 +86,30 @@ def filtered_projects(store: GraphStore, skip: int, limit: int, *, round: str | 
 
 
 @router.get("/projects/{project_id}", response_model=ProjectOut, summary="项目详情（带 ETag）/ one project")
-def get_project(project_id: str, store: StoreDep, principal: PrincipalDep, response: Response) -> dict:
+def get_project(project_id: ProjectId, store: StoreDep, principal: PrincipalDep, response: Response) -> dict:
     require(store, principal, "read")
     p = load_project(store, project_id)
     response.headers["ETag"] = etag(p.get("version"))
     return project_view(store, p)
+
+
+def claimant(store: GraphStore, principal: Principal, unit: str | None, resource: str | None,
+             units: list[str]) -> str:
+    """Who claims when the body names no unit: a unit caller itself, else the unit offering the
+    named resource, else the item's only unit. Several units and none named is a 409: the
+    request is well formed, the item's state leaves the choice open."""
+    if unit is None and principal.role == "unit":
+        unit = principal.scope
+    if unit is None and resource is not None:
+        if store.get("Resource", resource) is None:
+            raise NotFound(f"资源 {resource} 不存在", message_en=f"resource {resource} not found")
+        unit = store.unit_of(resource)
+    if unit is None and len(units) == 1:
+        unit = units[0]
+    if unit is None:
+        raise Conflict("请指定认领单位（该项目涉及多家单位或尚无单位）",
+                       message_en="name the claiming unit: the item has several units or none")
+    return unit
 
 
 def _act(store: GraphStore, idem: Any, fn: Callable[[], Props]) -> Response:
@@ -99,15 +127,13 @@ def _parties(store: GraphStore, pid: str) -> tuple[Props, str | None, list[str]]
 
 @router.post("/projects/{project_id}/claim", response_model=ProjectOut,
              summary="单位认领项目 / a unit claims a project")
-def claim(project_id: str, store: StoreDep, principal: PrincipalDep, idem: IdemDep,
+def claim(project_id: ProjectId, store: StoreDep, principal: PrincipalDep, idem: IdemDep,
           body: ClaimBody | None = None, if_match: IfMatchOpt = None) -> Response:
     body = body or ClaimBody()
 
     def go() -> Props:
-        unit = body.unit or (principal.scope if principal.role == "unit" else None)
-        if unit is None:
-            raise InvalidInput("请指定认领单位", message_en="name the claiming unit (unit)")
         load_project(store, project_id)
+        unit = claimant(store, principal, body.unit, body.resource, lifecycle.project_units(store, project_id))
         require(store, principal, "project.claim", units=[unit], what=("认领项目", "claim a project"))
         return lifecycle.claim_project(store, project_id, unit, principal.actor(),
                                        version=if_match_version(if_match, required=False), resource_id=body.resource)
@@ -117,7 +143,7 @@ def claim(project_id: str, store: StoreDep, principal: PrincipalDep, idem: IdemD
 
 @router.post("/projects/{project_id}/confirm", response_model=ProjectOut,
              summary="另一方确认，签订共建协议 / the other side confirms")
-def confirm(project_id: str, store: StoreDep, principal: PrincipalDep, idem: IdemDep,
+def confirm(project_id: ProjectId, store: StoreDep, principal: PrincipalDep, idem: IdemDep,
             if_match: IfMatchOpt = None) -> Response:
     def go() -> Props:
         _, community, units = _parties(store, project_id)
@@ -132,7 +158,7 @@ def confirm(project_id: str, store: StoreDep, principal: PrincipalDep, idem: Ide
 
 @router.post("/projects/{project_id}/decline", response_model=ProjectOut,
              summary="婉拒（须说明原因）/ decline with a reason")
-def decline(project_id: str, body: DeclineBody, store: StoreDep, principal: PrincipalDep, idem: IdemDep,
+def decline(project_id: ProjectId, body: DeclineBody, store: StoreDep, principal: PrincipalDep, idem: IdemDep,
             if_match: IfMatchOpt = None) -> Response:
     def go() -> Props:
         _, community, units = _parties(store, project_id)
@@ -145,7 +171,7 @@ def decline(project_id: str, body: DeclineBody, store: StoreDep, principal: Prin
 
 
 @router.post("/projects/{project_id}/withdraw", response_model=ProjectOut, summary="撤回认领 / withdraw a claim")
-def withdraw(project_id: str, store: StoreDep, principal: PrincipalDep, idem: IdemDep,
+def withdraw(project_id: ProjectId, store: StoreDep, principal: PrincipalDep, idem: IdemDep,
              body: WithdrawBody | None = None, if_match: IfMatchOpt = None) -> Response:
     body = body or WithdrawBody()
 
@@ -165,7 +191,7 @@ def _work(store: GraphStore, principal: Principal, pid: str, what: tuple[str, st
 
 
 @router.post("/projects/{project_id}/start", response_model=ProjectOut, summary="开始实施 / start")
-def start(project_id: str, store: StoreDep, principal: PrincipalDep, idem: IdemDep,
+def start(project_id: ProjectId, store: StoreDep, principal: PrincipalDep, idem: IdemDep,
           body: StartBody | None = None, if_match: IfMatchOpt = None) -> Response:
     body = body or StartBody()
 
@@ -178,7 +204,7 @@ def start(project_id: str, store: StoreDep, principal: PrincipalDep, idem: IdemD
 
 
 @router.post("/projects/{project_id}/progress", response_model=ProjectOut, summary="报告进度 / report progress")
-def progress(project_id: str, body: ProgressBody, store: StoreDep, principal: PrincipalDep,
+def progress(project_id: ProjectId, body: ProgressBody, store: StoreDep, principal: PrincipalDep,
              idem: IdemDep) -> Response:
     def go() -> Props:
         _work(store, principal, project_id, ("报告此项目进度", "report progress on this project"))
@@ -188,7 +214,7 @@ def progress(project_id: str, body: ProgressBody, store: StoreDep, principal: Pr
 
 
 @router.post("/projects/{project_id}/complete", response_model=ProjectOut, summary="完成 / complete")
-def complete(project_id: str, store: StoreDep, principal: PrincipalDep, idem: IdemDep,
+def complete(project_id: ProjectId, store: StoreDep, principal: PrincipalDep, idem: IdemDep,
              if_match: IfMatchOpt = None) -> Response:
     def go() -> Props:
         _work(store, principal, project_id, ("完成此项目", "complete this project"))
@@ -200,7 +226,7 @@ def complete(project_id: str, store: StoreDep, principal: PrincipalDep, idem: Id
 
 @router.post("/projects/{project_id}/evaluate", response_model=ProjectOut,
              summary="评价（更新单位可靠度）/ evaluate; feeds the unit's reliability")
-def evaluate(project_id: str, body: EvaluateBody, store: StoreDep, principal: PrincipalDep, idem: IdemDep,
+def evaluate(project_id: ProjectId, body: EvaluateBody, store: StoreDep, principal: PrincipalDep, idem: IdemDep,
              if_match: IfMatchOpt = None) -> Response:
     def go() -> Props:
         _, community, _ = _parties(store, project_id)

@@ -16,13 +16,24 @@ from engine.store.base import GraphStore
 
 from ..deps import PrincipalDep, StoreDep
 from ..idempotency import IdemDep
-from ..schemas import Page, ProjectOut, ResourceCreate, ResourceOut, ResourceRequestBody, ResourceUpdate
-from ..util import Limit, Skip, etag, if_match_version, page
+from ..schemas import (
+    IdStr,
+    Page,
+    ProjectOut,
+    ResourceCreate,
+    ResourceKindCode,
+    ResourceOut,
+    ResourceRequestBody,
+    ResourceUpdate,
+    path_id,
+)
+from ..util import AREAS, ETAG_PATTERN, Limit, Skip, etag, if_match_version, known, page
 
 router = APIRouter(tags=["resources"])
 
-IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=100,
-                                       description="读取时得到的 ETag（必填）/ the ETag you read (required)")]
+IfMatch = Annotated[str, Header(alias="If-Match", max_length=100, pattern=ETAG_PATTERN,
+                                description="读取时得到的 ETag（必填，缺少时 428）/ the ETag you read (required)")]
+ResourceId = path_id("资源编号 / resource id")
 
 
 
@@ -33,13 +44,15 @@ def load_resource(store: GraphStore, rid: str) -> dict[str, Any]:
 @router.get("/resources", response_model=Page[ResourceOut], summary="资源清单 / resource list")
 def list_resources(
     store: StoreDep, principal: PrincipalDep,
-    scope: Annotated[str | None, Query(max_length=100, description="区域编号 / area id")] = None,
-    unit: Annotated[str | None, Query(max_length=100, description="单位编号 / unit id")] = None,
-    category: Annotated[str | None, Query(max_length=50, description="资源类别 / kind")] = None,
+    scope: Annotated[IdStr | None, Query(description="区域编号 / area id")] = None,
+    unit: Annotated[IdStr | None, Query(description="单位编号 / unit id")] = None,
+    category: Annotated[ResourceKindCode | None, Query(description="资源类别 / kind")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="年度 / year")] = None,
     skip: Skip = 0, limit: Limit = 100,
 ) -> dict:
     require(store, principal, "read")
+    known(store, scope, *AREAS)
+    known(store, unit, "Unit")
     if scope:
         rows = store.resources_of(scope, year)
     else:
@@ -58,7 +71,7 @@ def list_resources(
 
 
 @router.get("/resources/{resource_id}", response_model=ResourceOut, summary="资源详情（带 ETag）/ one resource")
-def get_resource(resource_id: str, store: StoreDep, principal: PrincipalDep, response: Response) -> dict:
+def get_resource(resource_id: ResourceId, store: StoreDep, principal: PrincipalDep, response: Response) -> dict:
     require(store, principal, "read")
     r = load_resource(store, resource_id)
     response.headers["ETag"] = etag(r.get("version"))
@@ -77,10 +90,9 @@ def create_resource(body: ResourceCreate, store: StoreDep, principal: PrincipalD
 
 
 @router.patch("/resources/{resource_id}", response_model=ResourceOut,
-              summary="修改资源（须 If-Match）/ update a resource",
-              responses={428: {"description": "If-Match missing / 缺少 If-Match"}})
-def update_resource(resource_id: str, body: ResourceUpdate, store: StoreDep, principal: PrincipalDep,
-                    response: Response, if_match: IfMatch = None) -> dict:
+              summary="修改资源（须 If-Match）/ update a resource")
+def update_resource(resource_id: ResourceId, body: ResourceUpdate, store: StoreDep, principal: PrincipalDep,
+                    response: Response, if_match: IfMatch) -> dict:
     cur = load_resource(store, resource_id)
     require(store, principal, "resource.write", units=[cur["unit"]], what=("修改资源", "change a resource"))
     version = if_match_version(if_match, required=True)
@@ -90,9 +102,8 @@ def update_resource(resource_id: str, body: ResourceUpdate, store: StoreDep, pri
     return r
 
 
-@router.delete("/resources/{resource_id}", status_code=204, summary="删除资源（须 If-Match）/ delete a resource",
-               responses={428: {"description": "If-Match missing / 缺少 If-Match"}})
-def delete_resource(resource_id: str, store: StoreDep, principal: PrincipalDep, if_match: IfMatch = None) -> Response:
+@router.delete("/resources/{resource_id}", status_code=204, summary="删除资源（须 If-Match）/ delete a resource")
+def delete_resource(resource_id: ResourceId, store: StoreDep, principal: PrincipalDep, if_match: IfMatch) -> Response:
     cur = load_resource(store, resource_id)
     require(store, principal, "resource.write", units=[cur["unit"]], what=("删除资源", "delete a resource"))
     version = if_match_version(if_match, required=True)
@@ -102,7 +113,7 @@ def delete_resource(resource_id: str, store: StoreDep, principal: PrincipalDep, 
 
 @router.post("/resources/{resource_id}/requests", status_code=201, response_model=ProjectOut,
              summary="社区申请单位资源 / a community requests a unit's resource")
-def request_resource(resource_id: str, body: ResourceRequestBody, store: StoreDep, principal: PrincipalDep,
+def request_resource(resource_id: ResourceId, body: ResourceRequestBody, store: StoreDep, principal: PrincipalDep,
                      idem: IdemDep) -> Response:
     def run() -> tuple[int, Any]:
         load_resource(store, resource_id)

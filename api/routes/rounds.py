@@ -16,11 +16,25 @@ from engine.store.base import GraphStore, Props
 from ..deps import JobsDep, PrincipalDep, StoreDep
 from ..idempotency import IdemDep
 from ..jobs import JobRunner
-from ..schemas import Page, ProjectOut, RoundAccepted, RoundCreate, RoundOut, RoundRerun
-from ..util import Limit, Skip, decode, etag, if_match_version, page
+from ..schemas import (
+    IdStr,
+    Page,
+    ProjectOut,
+    ProjectState,
+    RoundAccepted,
+    RoundCreate,
+    RoundOut,
+    RoundRerun,
+    RoundState,
+    UnmetReason,
+    path_id,
+)
+from ..util import SCOPES, Limit, Skip, decode, etag, if_match_version, known, page
 from .projects import IfMatchOpt, filtered_projects
 
 router = APIRouter(tags=["rounds"])
+
+RoundId = path_id("轮次编号 / round id")
 
 
 def load_round(store: GraphStore, rid: str) -> Props:
@@ -43,8 +57,7 @@ def round_view(jobs: JobRunner, r: Props, *, full: bool = False) -> dict[str, An
 
 def _submit(store: GraphStore, jobs: JobRunner, principal: Any, scope: str, params: RoundParams, *,
             what_if: bool, parent: str | None) -> tuple[int, Any, dict[str, str]]:
-    if store.label_of(scope) not in ("City", "District", "Street", "Community"):
-        raise NotFound(f"范围 {scope} 不存在", message_en=f"scope {scope} not found")
+    known(store, scope, *SCOPES)
     if what_if:
         require(store, principal, "round.what_if", areas=[scope], what=("模拟推演", "run a what-if round"))
     else:
@@ -68,18 +81,19 @@ def create_round(body: RoundCreate, store: StoreDep, jobs: JobsDep, principal: P
 @router.get("/rounds", response_model=Page[RoundOut], summary="轮次列表 / rounds")
 def list_rounds(
     store: StoreDep, jobs: JobsDep, principal: PrincipalDep,
-    scope: Annotated[str | None, Query(max_length=100, description="范围编号 / scope id")] = None,
-    status: Annotated[str | None, Query(max_length=20, description="状态 / status")] = None,
+    scope: Annotated[IdStr | None, Query(description="范围编号 / scope id")] = None,
+    status: Annotated[RoundState | None, Query(description="状态 / status")] = None,
     skip: Skip = 0, limit: Limit = 100,
 ) -> dict:
     require(store, principal, "read")
+    known(store, scope, *SCOPES)
     where = {k: v for k, v in (("scope", scope), ("status", status)) if v is not None}
     rows = store.find("Round", where or None)
     return page([round_view(jobs, r) for r in rows[skip: skip + limit]], skip, limit, total=len(rows))
 
 
 @router.get("/rounds/{round_id}", response_model=RoundOut, summary="轮次状态与进度 / status and progress")
-def get_round(round_id: str, store: StoreDep, jobs: JobsDep, principal: PrincipalDep, response: Response) -> dict:
+def get_round(round_id: RoundId, store: StoreDep, jobs: JobsDep, principal: PrincipalDep, response: Response) -> dict:
     require(store, principal, "read")
     r = load_round(store, round_id)
     response.headers["ETag"] = etag(r.get("version"))
@@ -89,10 +103,10 @@ def get_round(round_id: str, store: StoreDep, jobs: JobsDep, principal: Principa
 @router.get("/rounds/{round_id}/projects", response_model=Page[ProjectOut],
             summary="轮次的项目清单（含解释）/ the project list with explanations")
 def round_projects(
-    round_id: str, store: StoreDep, principal: PrincipalDep,
-    status: Annotated[str | None, Query(max_length=20, description="项目状态 / state")] = None,
-    unit: Annotated[str | None, Query(max_length=100, description="参与单位 / unit id")] = None,
-    community: Annotated[str | None, Query(max_length=100, description="社区 / community id")] = None,
+    round_id: RoundId, store: StoreDep, principal: PrincipalDep,
+    status: Annotated[ProjectState | None, Query(description="项目状态 / state")] = None,
+    unit: Annotated[IdStr | None, Query(description="参与单位 / unit id")] = None,
+    community: Annotated[IdStr | None, Query(description="社区 / community id")] = None,
     skip: Skip = 0, limit: Limit = 100,
 ) -> dict:
     require(store, principal, "read")
@@ -103,12 +117,13 @@ def round_projects(
 @router.get("/rounds/{round_id}/unmet", response_model=Page[dict[str, Any]],
             summary="未满足的需求及原因 / unmet demands with reasons")
 def round_unmet(
-    round_id: str, store: StoreDep, principal: PrincipalDep,
-    community: Annotated[str | None, Query(max_length=100, description="社区 / community id")] = None,
-    reason: Annotated[str | None, Query(max_length=50, description="原因代码 / reason code")] = None,
+    round_id: RoundId, store: StoreDep, principal: PrincipalDep,
+    community: Annotated[IdStr | None, Query(description="社区 / community id")] = None,
+    reason: Annotated[UnmetReason | None, Query(description="原因代码 / reason code")] = None,
     skip: Skip = 0, limit: Limit = 100,
 ) -> dict:
     require(store, principal, "read")
+    known(store, community, "Community")
     rows = decode(load_round(store, round_id)).get("unmet") or []
     rows = [u for u in rows if (community is None or u.get("community") == community)
             and (reason is None or u.get("reason") == reason)]
@@ -116,7 +131,7 @@ def round_unmet(
 
 
 @router.get("/rounds/{round_id}/kpis", response_model=dict[str, Any], summary="轮次指标 / KPIs")
-def round_kpis(round_id: str, store: StoreDep, principal: PrincipalDep) -> dict:
+def round_kpis(round_id: RoundId, store: StoreDep, principal: PrincipalDep) -> dict:
     require(store, principal, "read")
     r = decode(load_round(store, round_id))
     if r.get("status") not in ("done", "published"):
@@ -126,7 +141,7 @@ def round_kpis(round_id: str, store: StoreDep, principal: PrincipalDep) -> dict:
 
 @router.post("/rounds/{round_id}/publish", response_model=RoundOut,
              summary="发布项目清单（冻结）/ publish the project list")
-def publish(round_id: str, store: StoreDep, jobs: JobsDep, principal: PrincipalDep, idem: IdemDep,
+def publish(round_id: RoundId, store: StoreDep, jobs: JobsDep, principal: PrincipalDep, idem: IdemDep,
             if_match: IfMatchOpt = None) -> Response:
     def run() -> tuple[int, Any, dict[str, str]]:
         r = load_round(store, round_id)
@@ -142,7 +157,7 @@ def publish(round_id: str, store: StoreDep, jobs: JobsDep, principal: PrincipalD
 
 @router.post("/rounds/{round_id}/rerun", status_code=202, response_model=RoundAccepted,
              summary="二次匹配（固定已确认，排除已婉拒）/ re-round a published round")
-def rerun(round_id: str, store: StoreDep, jobs: JobsDep, principal: PrincipalDep, idem: IdemDep,
+def rerun(round_id: RoundId, store: StoreDep, jobs: JobsDep, principal: PrincipalDep, idem: IdemDep,
           body: RoundRerun | None = None) -> Response:
     def run() -> tuple[int, Any, dict[str, str]]:
         r = decode(load_round(store, round_id))
@@ -157,7 +172,7 @@ def rerun(round_id: str, store: StoreDep, jobs: JobsDep, principal: PrincipalDep
 
 
 @router.post("/rounds/{round_id}/cancel", response_model=RoundOut, summary="取消运行中的轮次 / cancel a round")
-def cancel(round_id: str, store: StoreDep, jobs: JobsDep, principal: PrincipalDep, idem: IdemDep) -> Response:
+def cancel(round_id: RoundId, store: StoreDep, jobs: JobsDep, principal: PrincipalDep, idem: IdemDep) -> Response:
     def run() -> tuple[int, Any]:
         r = load_round(store, round_id)
         if principal.role == "planner" and not is_what_if(r):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 
 from engine.access import require
@@ -14,6 +14,8 @@ from engine.errors import InvalidInput
 from engine.whatif.spec import load_spec
 
 from ..deps import PrincipalDep, StoreDep
+from ..scenario_jobs import ID_PATTERN
+from ..schemas import Lang, vocabulary
 
 router = APIRouter(tags=["scenarios"])
 
@@ -27,6 +29,9 @@ variants:
       - {op: cut_funds, factor: 0.8}
 """
 FILES = {"report.html": "text/html", "comparison.xlsx": None, "comparison.json": "application/json"}
+FileName = vocabulary(FILES)
+ScenarioId = Annotated[str, Path(min_length=1, max_length=40, pattern=ID_PATTERN,
+                                 description="情景任务编号 / scenario job id")]
 
 
 @router.post("/scenarios", status_code=202, summary="运行推演情景（后台任务）/ run a what-if scenario (job)")
@@ -36,9 +41,10 @@ def create_scenario(
     principal: PrincipalDep,
     text: Annotated[
         str,
-        Body(media_type="text/plain", description="情景文件（YAML 或 JSON）/ the scenario file", examples=[EXAMPLE]),
+        Body(media_type="text/plain", min_length=1, max_length=1_000_000,
+             description="情景文件（YAML 或 JSON）/ the scenario file", examples=[EXAMPLE]),
     ],
-    lang: Annotated[str, Query(pattern="^(zh|en)$", description="报告语言 / report language")] = "zh",
+    lang: Annotated[Lang, Query(description="报告语言 / report language")] = "zh",
     time_limit: Annotated[
         float | None, Query(gt=0, le=600, description="每次求解秒数 / solver seconds per run")
     ] = None,
@@ -67,19 +73,18 @@ def create_scenario(
 
 
 @router.get("/scenarios/{scenario_id}", summary="情景任务状态与对比结果 / status and comparison")
-def get_scenario(scenario_id: str, request: Request, store: StoreDep, principal: PrincipalDep) -> dict[str, Any]:
+def get_scenario(scenario_id: ScenarioId, request: Request, store: StoreDep, principal: PrincipalDep) -> dict[str, Any]:
     require(store, principal, "round.what_if", what=("查看推演", "read a what-if scenario"))
     return request.app.state.scenarios.get(scenario_id)
 
 
 @router.get("/scenarios/{scenario_id}/{name}", summary="下载报告 / download the report", response_class=FileResponse)
 def scenario_file(
-    scenario_id: str, name: str, request: Request, store: StoreDep, principal: PrincipalDep
+    scenario_id: ScenarioId,
+    name: Annotated[FileName, Path(description="文件名 / file name")],
+    request: Request,
+    store: StoreDep,
+    principal: PrincipalDep,
 ) -> FileResponse:
     require(store, principal, "round.what_if", what=("查看推演", "read a what-if scenario"))
-    if name not in FILES:
-        raise InvalidInput(
-            f"没有文件 {name}（可选：{', '.join(FILES)}）",
-            message_en=f"no file {name} (choose one of {', '.join(FILES)})",
-        )
     return FileResponse(request.app.state.scenarios.file(scenario_id, name), media_type=FILES[name], filename=name)

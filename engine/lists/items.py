@@ -201,7 +201,7 @@ def create(
         if store.get("Grid", grid) is None:
             raise NotFound(f"网格 {grid} 不存在", message_en=f"grid {grid} not found")
         if (store.parent_of(grid) or {}).get("id") != owner:
-            raise InvalidInput(f"网格 {grid} 不属于社区 {owner}", message_en=f"grid {grid} is not in community {owner}")
+            raise Conflict(f"网格 {grid} 不属于社区 {owner}", message_en=f"grid {grid} is not in community {owner}")
     iid = item_id or f"{o.prefix}-{uuid.uuid4().hex[:12]}"
     have = store.label_of(iid)
     if have == label:

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from graph_schema import SCHEMA
+from graph_schema import ID_MAX, ID_PATTERN, SCHEMA
 
 from ..audit import now
 from ..errors import InvalidInput, TooLarge
@@ -261,6 +261,9 @@ def parse_months(raw: Any) -> list[int]:
     return sorted(months)
 
 
+_ID_RE = re.compile(ID_PATTERN)
+
+
 def parse_cell(col: Column, raw: Any) -> Any:
     """The typed value of one cell, None when blank; raises ``_Bad`` with the reason."""
     if raw is None or (isinstance(raw, str) and not raw.strip()) or (isinstance(raw, list | tuple) and not raw):
@@ -272,8 +275,11 @@ def parse_cell(col: Column, raw: Any) -> Any:
         if isinstance(raw, bool | dict | list):
             raise _Bad("编号须为文本", "an id must be text")
         s = cell_text(raw).strip()
-        if any(ch in s for ch in "\r\n\t"):
-            raise _Bad("编号不能含换行或制表符", "an id may not contain line breaks or tabs")
+        if not _ID_RE.fullmatch(s):
+            raise _Bad("编号不能含换行、制表符等控制字符", "an id may not contain line breaks, tabs or other control "
+                       "characters")
+        if len(s) > ID_MAX:
+            raise _Bad(f"编号最长 {ID_MAX} 个字符", f"an id is at most {ID_MAX} characters")
         return s
     if t == "str":
         return cell_text(raw).strip()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..taxonomy import DEFAULT_REACH_MINUTES, DETOUR_FACTOR, TRAVEL_SPEED_KMH
 
@@ -48,7 +48,9 @@ class RoundParams(BaseModel):
         description="override every resource's reach (minutes); None = each its own",
     )
     default_reach_minutes: float = Field(default=DEFAULT_REACH_MINUTES, gt=0, le=MAX_REACH_MINUTES)
-    speeds_kmh: dict[str, Speed] = Field(default_factory=lambda: dict(TRAVEL_SPEED_KMH), max_length=10)
+    speeds_kmh: dict[Literal[tuple(TRAVEL_SPEED_KMH)], Speed] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: dict(TRAVEL_SPEED_KMH),
+        description="km/h per travel mode; a mode left out keeps its default")
     detour: float = Field(default=DETOUR_FACTOR, ge=1.0, le=10.0)
     max_candidates_per_demand: int = Field(default=30, ge=1, le=1000, description="best candidates kept per demand")
     unit_project_limit: int | None = Field(default=None, ge=0, le=10_000,
@@ -63,3 +65,10 @@ class RoundParams(BaseModel):
     workers: int = Field(default=2, ge=1, le=MAX_WORKERS, description="solver threads")
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     relative_gap: float = Field(default=0.0, ge=0, le=1, description="stop once the proven gap is below this")
+
+    @field_validator("speeds_kmh")
+    @classmethod
+    def _every_mode(cls, v: dict[str, float]) -> dict[str, float]:
+        """Every travel mode has a speed: a partial override keeps the defaults of the others
+        (a round once failed with KeyError 'car' on ``{"walk": 3}``)."""
+        return {**TRAVEL_SPEED_KMH, **v}

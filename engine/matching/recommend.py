@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from pydantic import BaseModel
 
-from ..errors import NotFound
+from ..errors import Conflict, NotFound
 from ..lifecycle import HOLDING, holding_allocations
 from ..store.base import GraphStore
 from ..taxonomy import LEVEL_BY_CODE, RESOURCE_KINDS
@@ -78,6 +78,9 @@ def recommend(store: GraphStore, demand_id: str, k: int = 5, params: RoundParams
     scope = next((p["id"] for p in path if p["label"] == "District"), owner)
     snap = take_snapshot(store, scope, d.get("year"))
     only = tuple(x for x in snap.demands if x.id == demand_id)
+    if not only:  # no list year, or not the year the scope's resources are read for
+        raise Conflict(f"需求 {demand_id} 不在 {snap.year or '任何'} 年度清单中，请先设置其年度",
+                       message_en=f"demand {demand_id} is not in the {snap.year or 'any'} list; set its year first")
     snap = replace(snap, demands=only)
     pairs = generate(snap, params.model_copy(update={"max_candidates_per_demand": 10_000}))
     res = {r.id: r for r in snap.resources}
