@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from ..errors import InvalidInput
 from ..lifecycle import now as _now
 from ..store.base import Batch, GraphStore
-from .candidates import Pair, demand_weight, generate, reachable_reason
+from .candidates import Pair, demand_weight, generate, must_cover_rule, reachable_reason
 from .explain import project_reason, unmet_label
 from .greedy import greedy, nearest_first
 from .kpis import compute_kpis
@@ -104,11 +104,7 @@ class RoundResult(BaseModel):
 
 def build_problem(snap: Snapshot, pairs: list[Pair], params: RoundParams) -> Problem:
     w = params.weights
-    must = {
-        "as_listed": lambda d: d.must_cover,
-        "none": lambda d: False,
-        "priority5": lambda d: d.must_cover or d.priority >= 5,
-    }[params.must_cover]
+    must = must_cover_rule(params)
     used_r = {p.resource for p in pairs}
     units = sorted({r.unit for r in snap.resources if r.id in used_r})
     unit_limit = {u.id: u.max_projects for u in snap.units}
