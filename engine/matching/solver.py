@@ -53,11 +53,12 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ortools.sat.python import cp_model
+from ortools.sat.python import cp_model, cp_model_helper
 
 from engine.matching.checker import check, objective_of
 from engine.matching.greedy import greedy, nearest_first
 from engine.matching.lp import relax
+from engine.matching.mip import solve_mip
 from engine.matching.problem import (
     Conflict,
     PCandidate,
@@ -66,9 +67,12 @@ from engine.matching.problem import (
     Solution,
     SolveParams,
     Status,
+    status_text,
 )
 from engine.matching.rules import (
+    Index,
     ModelVars,
+    build_index,
     build_model,
     communities,
     pair_bounds,
@@ -95,6 +99,14 @@ BIG_PART = 5000
 BIG_OVERHEAD_PER_LINE = 3e-4
 #: Deterministic-time units per second that the interleaved LNS search reaches on 2 shared cores.
 LNS_DTIME_PER_SECOND = 0.25
+#: Parts with fewer candidate lines than this are left to CP-SAT alone (it proves them at once).
+MIP_MIN_LINES = 40
+#: HiGHS's primal heuristics (RINS, RENS and other sub-MIPs) run on parts up to this many lines;
+#: on bigger ones they would take the whole budget, and HiGHS is used for its root bound only.
+MIP_HEURISTIC_LINES = 6000
+#: Branch-and-bound nodes HiGHS may explore per second of ``time_limit`` given to a part (its
+#: deterministic budget; a part always gets at least its root node, cuts included).
+MIP_NODES_PER_SECOND = 50
 #: CP-SAT's full-problem subsolvers, left out of a big part's interleaved search: on a model of
 #: tens of thousands of variables each would spend the whole budget on its root LP, while the
 #: LNS subsolvers (which CP-SAT keeps) improve the solution steadily.
@@ -411,9 +423,8 @@ def _value(sub: Problem, allocs: list[SAllocation]) -> float:
     return sense_sign(sub) * objective_of(sub, allocs)["total"]
 
 
-def _conflicts(sub: Problem, mv: ModelVars, allocs: list[SAllocation]) -> list[Conflict]:
+def _conflicts(sub: Problem, idx: Index, allocs: list[SAllocation]) -> list[Conflict]:
     """Name each must-cover demand the relaxed solution leaves short, with the likeliest reason."""
-    idx = mv.idx
     given: dict[str, int] = defaultdict(int)
     dems_of_unit: dict[str, set[str]] = defaultdict(set)
     for a in allocs:
@@ -463,7 +474,133 @@ def _conflicts(sub: Problem, mv: ModelVars, allocs: list[SAllocation]) -> list[C
     return out
 
 
+def _rank(sub: Problem, allocs: list[SAllocation]) -> tuple[int, float] | None:
+    """How good an answer is for a part, lexicographically: the least must-cover shortfall first,
+    then the objective (value units). None when it breaks any rule other than must-cover."""
+    if any(v.rule != "must_cover" for v in check(sub, allocs)):
+        return None
+    return (-_shortfall(sub, allocs), _value(sub, allocs))
+
+
 def _solve_part(
+    sub: Problem,
+    params: SolveParams,
+    dtime: float,
+    deadline: float,
+    hint: dict[tuple[str, str], int],
+    hint_allocs: list[SAllocation],
+    pieces: list[tuple[list[str], list[str]]] | None = None,
+    nodes: int = 0,
+) -> _Part:
+    """Solve one part, never worse than the baseline (``hint_allocs``, greedy) on any of its
+    ``pieces`` (the independent components bundled into it; None = the part is one).
+
+    The guarantee is checked here by the independent checker, component by component, whatever
+    path the search took: an answer is compared with the baseline by (must-cover shortfall,
+    objective), and where the baseline is at least as good its lines replace the answer's (the
+    components share no rule, so any mix of their answers is feasible). So a component whose
+    search found nothing, timed out, or relaxed must-cover to a worse result keeps the
+    baseline's answer; an answer that covers more must-cover amount than the baseline wins even
+    if it is worth less (must-cover is a hard rule; a coordinator fixes it first). A part whose
+    final answer still leaves must-cover demands short names each of them in ``conflicts``.
+    """
+    part = _search_part(sub, params, dtime, deadline, hint, hint_allocs, nodes)
+    if part.status in ("INFEASIBLE", "MODEL_INVALID") and not part.relaxed:
+        return part  # infeasible even with must-cover relaxed (say, an impossible pin): no answer
+    if pieces is None or len(pieces) == 1:
+        pieces = [(sorted(r.id for r in sub.resources), sorted(d.id for d in sub.demands))]
+        subs = [sub]
+    else:
+        subs = [_subproblem(sub, set(rids), set(dids)) for rids, dids in pieces]
+    allocs: list[SAllocation] = []
+    replaced = False
+    for (_, dids), piece in zip(pieces, subs, strict=True):
+        inside = set(dids)
+        mine_a = [a for a in part.allocations if a.demand in inside]
+        base_a = [a for a in hint_allocs if a.demand in inside]
+        mine, base = _rank(piece, mine_a), _rank(piece, base_a)
+        if base is not None and (mine is None or base > mine):
+            allocs.extend(base_a)
+            replaced = True
+        else:
+            allocs.extend(mine_a)
+    if replaced:
+        allocs.sort(key=lambda a: (a.resource, a.demand))
+        status = "FEASIBLE" if part.status == "OPTIMAL" else part.status
+        part = _Part(status, allocs, max(part.bound_value, _value(sub, allocs)), relaxed=part.relaxed)
+    if _shortfall(sub, part.allocations) > 0:
+        part.relaxed = True
+        if part.status in ("OPTIMAL", "FEASIBLE"):
+            part.status = "UNKNOWN"  # short, but the strict problem was not proven infeasible
+        part.conflicts = _conflicts(sub, build_index(sub), part.allocations)
+    else:
+        part.relaxed = False
+        part.conflicts = []
+        if part.status == "UNKNOWN" and part.allocations:
+            part.status = "FEASIBLE"
+    return part
+
+
+def _search_part(
+    sub: Problem,
+    params: SolveParams,
+    dtime: float,
+    deadline: float,
+    hint: dict[tuple[str, str], int],
+    hint_allocs: list[SAllocation],
+    nodes: int = 0,
+) -> _Part:
+    """CP-SAT, then (``nodes`` > 0, part not proven optimal or infeasible) HiGHS on the same
+    model from CP-SAT's answer: the better answer by the checker's value, the better bound."""
+    cp = _cp_search(sub, params, dtime, deadline, hint, hint_allocs)
+    if nodes <= 0 or cp.status in ("OPTIMAL", "MODEL_INVALID") or (cp.status == "INFEASIBLE" and cp.relaxed):
+        return cp
+    if cp.status == "INFEASIBLE" or len(sub.candidates) < MIP_MIN_LINES:
+        return cp
+    cp_feasible = not cp.relaxed and cp.allocations is not None and not check(sub, cp.allocations)
+    start = cp.allocations if cp_feasible else hint_allocs
+    model, mv = build_model(sub)
+    _add_hint(model, mv, {(a.resource, a.demand): a.amount for a in start})
+    hinted = dict(zip(model.proto.solution_hint.vars, model.proto.solution_hint.values, strict=True))
+    res = solve_mip(
+        model,
+        mv.objective,
+        nodes=nodes,
+        time_limit=deadline - time.perf_counter(),
+        seed=params.seed,
+        rel_gap=params.relative_gap,
+        start=hinted,
+        heuristics=len(sub.candidates) <= MIP_HEURISTIC_LINES,
+    )
+    const = _constant_value(sub, False)
+    if res.status == "INFEASIBLE":
+        # proven: no answer covers every must-cover demand, so relax must-cover
+        return _relaxed(sub, params, dtime, deadline, hint)
+    bound = min(cp.bound_value if cp_feasible else math.inf, res.bound + const)
+    best = cp
+    if res.values is not None:
+        allocs = _from_values(mv, res.values)
+        if not check(sub, allocs) and (not cp_feasible or _value(sub, allocs) > _value(sub, cp.allocations) + 1e-9):
+            best = _Part("FEASIBLE", allocs, bound)
+    if best is cp and not cp_feasible:
+        return cp  # neither engine found an answer covering every must-cover demand
+    value = _value(sub, best.allocations)
+    status: Status = "OPTIMAL" if bound - value <= 1e-7 * max(1.0, abs(value)) else "FEASIBLE"
+    return _Part(status, best.allocations, max(bound, value))
+
+
+def _from_values(mv: ModelVars, values: object) -> list[SAllocation]:
+    """Allocations from one integer value per model variable (a MIP solution)."""
+    out = []
+    for p in mv.idx.pairs:
+        flat = cp_model_helper.FlatFloatExpr(mv.x[p])
+        x = round(sum(k * float(values[v.index]) for v, k in zip(flat.vars, flat.coeffs, strict=True)) + flat.offset)  # type: ignore[index]
+        if x > 0:
+            out.append(SAllocation(resource=p[0], demand=p[1], amount=x, score=mv.idx.cand[p].score * x))
+    return out
+
+
+def _cp_search(
     sub: Problem,
     params: SolveParams,
     dtime: float,
@@ -532,8 +669,14 @@ def _relaxed(
         return _Part(_STATUS[code] if code != cp_model.UNKNOWN else "INFEASIBLE", [], math.inf)
     least = round(solver.objective_value)
     first = _extract(solver, mv)
+    # the objective is optimised from the best start that is as short as the least found: the
+    # baseline when it is (it usually is worth far more than phase 1's first solution)
+    base = [a for a in _hint_allocs(sub, hint)]
+    start = first
+    if _rank(sub, base) is not None and _shortfall(sub, base) <= least and _value(sub, base) > _value(sub, first):
+        start = base
     model.clear_hints()
-    _add_hint(model, mv, {(a.resource, a.demand): a.amount for a in first})
+    _add_hint(model, mv, {(a.resource, a.demand): a.amount for a in start})
     model.add(shortfall <= least)
     expr, scale = _scaled_objective(mv)
     model.maximize(expr)
@@ -546,9 +689,22 @@ def _relaxed(
             else raw_bound / scale + _constant_value(sub, True)
         )
     else:
-        allocs = first
+        allocs = start
         bound = math.inf
-    return _Part("INFEASIBLE", allocs, bound, relaxed=True, conflicts=_conflicts(sub, mv, allocs))
+    if _value(sub, start) > _value(sub, allocs):
+        allocs = start
+    return _Part("INFEASIBLE", allocs, max(bound, _value(sub, allocs)), relaxed=True,
+                 conflicts=_conflicts(sub, mv.idx, allocs))
+
+
+def _hint_allocs(sub: Problem, hint: dict[tuple[str, str], int]) -> list[SAllocation]:
+    """The hint's lines that belong to this part, as allocations."""
+    score = {(c.resource, c.demand): c.score for c in sub.candidates}
+    return [
+        SAllocation(resource=r, demand=d, amount=x, score=score[(r, d)] * x)
+        for (r, d), x in sorted(hint.items())
+        if (r, d) in score and x > 0
+    ]
 
 
 # ---------------------------------------------------------------- public entry point
@@ -625,7 +781,8 @@ def solve(
             seconds = params.time_limit * share - BIG_OVERHEAD_PER_LINE * len(sub.candidates)
             dtime = max(MIN_DTIME, seconds * LNS_DTIME_PER_SECOND)
         sub_hint = [a for a in hint if a.resource in rids and a.demand in dids]
-        part = _solve_part(sub, params, dtime, deadline, hint_map, sub_hint)
+        nodes = 1 + int(MIP_NODES_PER_SECOND * params.time_limit * share) if params.mip else 0
+        part = _solve_part(sub, params, dtime, deadline, hint_map, sub_hint, [parts[i] for i in group], nodes)
         statuses.append(part.status)
         allocations.extend(part.allocations)
         bound_value += part.bound_value
@@ -655,6 +812,9 @@ def solve(
     else:
         status = "FEASIBLE"
     gap = abs(bound - objective) / max(1.0, abs(objective)) if math.isfinite(bound) else math.inf
+    if status == "OPTIMAL" and relaxed:
+        status = "FEASIBLE"
+    short = len({c.demand for c in conflicts})
     return Solution(
         status=status,
         objective=objective,
@@ -666,4 +826,5 @@ def solve(
         wall_time=time.perf_counter() - t0,
         relaxed=relaxed,
         conflicts=sorted(conflicts, key=lambda c: c.demand),
+        status_text=status_text(status, gap, short),
     )
