@@ -83,3 +83,17 @@ def test_every_part_at_least_greedy_on_random_problems(p: Problem) -> None:
     sol = solve(p, SolveParams(time_limit=2, workers=1), hint=base)
     for dids, mine, theirs in per_part(p, sol.allocations, base):
         assert mine is not None and mine >= (theirs[0], theirs[1] - 1e-6), (dids, mine, theirs)
+
+
+def test_same_allocations_whatever_the_worker_count(
+    region_problem: Problem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts run in a process pool: one process or two, the project list is the same (with the
+    wall-clock safety net out of reach, as on an unloaded machine: the budget is then work only)."""
+    monkeypatch.setattr(solver_mod, "WALL_SAFETY", 1000.0)
+    p = region_problem
+    one = solve(p, SolveParams(time_limit=2, workers=1, seed=5))
+    two = solve(p, SolveParams(time_limit=2, workers=2, seed=5))
+    assert one.components > 1
+    assert one.allocations == two.allocations
+    assert (one.objective, one.bound, one.status) == (two.objective, two.bound, two.status)

@@ -131,11 +131,19 @@ Status = Literal["OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNKNOWN", "MODEL_INVALID"
 
 class SolveParams(_Model):
     time_limit: float = Field(default=30.0, gt=0, description="wall-clock seconds for the whole solve")
-    workers: int = Field(default=2, ge=1)
+    workers: int = Field(
+        default_factory=lambda: _cores(), ge=1, description="processes the parts are solved in (default: cores)"
+    )
     seed: int = 0
     decompose: bool = True
     relative_gap: float = Field(default=0.0, ge=0.0, description="stop when the proven gap is below this")
     mip: bool = Field(default=True, description="also solve each part with HiGHS (MIP): better bound and answers")
+
+
+def _cores() -> int:
+    from engine.matching.executor import default_workers
+
+    return default_workers()
 
 
 class SAllocation(_Model):

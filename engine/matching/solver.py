@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model, cp_model_helper
 
 from engine.matching.checker import check, objective_of
+from engine.matching.executor import executor_for
 from engine.matching.greedy import greedy, nearest_first
 from engine.matching.lp import relax
 from engine.matching.mip import solve_mip
@@ -86,7 +87,7 @@ OBJ_SCALE = 1000
 #: reaches on 2 cores so the deterministic limit, not the clock, ends a search).
 DTIME_PER_SECOND = 0.5
 #: The wall-clock cap is this many times ``time_limit`` (a safety net, see ``solve``).
-WALL_SAFETY = 4.0
+WALL_SAFETY = 10.0
 #: Smallest deterministic budget of a part (small parts finish long before it anyway).
 MIN_DTIME = 0.05
 #: Components smaller than this (demands + candidate lines) are bundled into one model.
@@ -99,6 +100,9 @@ BIG_PART = 5000
 BIG_OVERHEAD_PER_LINE = 3e-4
 #: Deterministic-time units per second that the interleaved LNS search reaches on 2 shared cores.
 LNS_DTIME_PER_SECOND = 0.25
+#: Single-thread CP-SAT searches (seeds seed, seed+1, …) run on a part; fixed so that the answer
+#: does not depend on ``SolveParams.workers`` (the number of processes parts are spread over).
+PORTFOLIO = 2
 #: Parts with fewer candidate lines than this are left to CP-SAT alone (it proves them at once).
 MIP_MIN_LINES = 40
 #: HiGHS's primal heuristics (RINS, RENS and other sub-MIPs) run on parts up to this many lines;
@@ -271,13 +275,15 @@ def _solver(params: SolveParams, seed: int, dtime: float, deadline: float) -> cp
 def _portfolio(
     model: cp_model.CpModel, params: SolveParams, dtime: float, deadline: float, maximize: bool
 ) -> tuple[int, cp_model.CpSolver, float]:
-    """Run ``params.workers`` sequential searches (seeds seed, seed+1, …) side by side.
+    """Run ``PORTFOLIO`` sequential searches (seeds seed, seed+1, …) side by side (a fixed number,
+    not ``params.workers``, which counts the processes parts run in: the answer must not depend
+    on it).
 
     Each search is single-threaded and stopped by deterministic time, so each is reproducible;
     the winner is picked by (best objective, lowest worker index), so the portfolio is too. The
     returned bound is the best bound any worker proved.
     """
-    solvers = [_solver(params, params.seed + k, dtime, deadline) for k in range(params.workers)]
+    solvers = [_solver(params, params.seed + k, dtime, deadline) for k in range(PORTFOLIO)]
     if len(solvers) == 1:
         codes = [solvers[0].solve(model)]
     else:
@@ -306,7 +312,7 @@ def _lns(
     threads; the proto guarantees the same result whatever the number of workers)."""
     s = cp_model.CpSolver()
     p = s.parameters
-    p.num_workers = params.workers
+    p.num_workers = PORTFOLIO
     p.interleave_search = True
     p.ignore_subsolvers.extend(FULL_SUBSOLVERS)
     p.random_seed = params.seed
@@ -710,6 +716,26 @@ def _hint_allocs(sub: Problem, hint: dict[tuple[str, str], int]) -> list[SAlloca
 # ---------------------------------------------------------------- public entry point
 
 
+@dataclass
+class _Task:
+    """One part as sent to an executor: its sub-problem and everything its search depends on."""
+
+    sub: Problem
+    params: SolveParams
+    dtime: float
+    deadline: float  # the wall-clock safety net (time.perf_counter(), one monotonic clock for all processes)
+    hint_allocs: list[SAllocation]
+    pieces: list[tuple[list[str], list[str]]]
+    nodes: int
+
+
+def _run_task(task: _Task) -> _Part:
+    """Solve one part (module level, so a process pool can run it)."""
+    hint = {(a.resource, a.demand): a.amount for a in task.hint_allocs}
+    t = task
+    return _solve_part(t.sub, t.params, t.dtime, t.deadline, hint, t.hint_allocs, t.pieces, t.nodes)
+
+
 def _bundles(parts: list[tuple[list[str], list[str]]], size: dict[int, int]) -> list[list[int]]:
     """Group consecutive small components so each CP-SAT call has some work to do."""
     out: list[list[int]] = []
@@ -740,7 +766,6 @@ def solve(
     deadline = t0 + params.time_limit * WALL_SAFETY
     if hint is None:
         hint = greedy(problem)
-    hint_map = {(a.resource, a.demand): a.amount for a in hint}
 
     if params.decompose:
         parts = components(problem)
@@ -760,11 +785,9 @@ def solve(
     relaxed = False
     conflicts: list[Conflict] = []
     group_of: dict[str, int] = {}
-    # small parts first: they finish quickly, and the big ones then get whatever wall time is left
-    # (each part's budget is deterministic, so the order does not change any result)
-    order = sorted(range(len(groups)), key=lambda g: (sum(size[i] for i in groups[g]) >= BIG_PART, g))
-    for g in order:
-        group = groups[g]
+    tasks: list[_Task] = []
+    task_sizes: list[float] = []
+    for g, group in enumerate(groups):
         rids = {r for i in group for r in parts[i][0]}
         dids = {d for i in group for d in parts[i][1]}
         group_of.update({"r:" + r: g for r in rids})
@@ -775,6 +798,8 @@ def solve(
             statuses.append("OPTIMAL")
             bound_value += _value(sub, [])
             continue
+        # each part's budget is its share of the problem's size (big parts get their time by
+        # size, small ones finish at once), in deterministic work, never in seconds
         share = sum(size[i] for i in group) / total
         dtime = max(MIN_DTIME, params.time_limit * DTIME_PER_SECOND * share)
         if len(sub.candidates) >= BIG_PART:
@@ -782,7 +807,10 @@ def solve(
             dtime = max(MIN_DTIME, seconds * LNS_DTIME_PER_SECOND)
         sub_hint = [a for a in hint if a.resource in rids and a.demand in dids]
         nodes = 1 + int(MIP_NODES_PER_SECOND * params.time_limit * share) if params.mip else 0
-        part = _solve_part(sub, params, dtime, deadline, hint_map, sub_hint, [parts[i] for i in group], nodes)
+        tasks.append(_Task(sub, params, dtime, deadline, sub_hint,
+                           [parts[i] for i in group], nodes))
+        task_sizes.append(sum(size[i] for i in group))
+    for part in executor_for(params.workers).map(_run_task, tasks, task_sizes):
         statuses.append(part.status)
         allocations.extend(part.allocations)
         bound_value += part.bound_value
