@@ -108,6 +108,11 @@ def solve_mip(
         h.setSolution(len(idx), idx, np.array([float(start[i]) for i in idx]))
     h.run()
     ms = h.getModelStatus()
+    if ms == highspy.HighsModelStatus.kModelEmpty or n == 0:
+        ok = bool(np.all(f.lo <= 1e-9) and np.all(f.hi >= -1e-9))  # rows without terms: 0 within them
+        if not ok:
+            return MipResult("INFEASIBLE", None, -math.inf, -math.inf)
+        return MipResult("OPTIMAL", np.zeros(n, dtype=np.int64), const, const)
     info = h.getInfo()
     if ms == highspy.HighsModelStatus.kInfeasible:
         return MipResult("INFEASIBLE", None, -math.inf, -math.inf)
