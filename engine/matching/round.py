@@ -88,6 +88,7 @@ class RoundResult(BaseModel):
     candidates: int
     components: int
     relaxed: bool = False
+    status_text: dict[str, str] = Field(default_factory=dict, description="the status in words: zh, en / 求解状态说明")
     kpis: dict[str, object]
     baseline: BaselineOut
     projects: list[ProjectOut]
@@ -373,6 +374,7 @@ def run_round(
         candidates=len(pairs),
         components=sol.components,
         relaxed=sol.relaxed,
+        status_text=sol.status_text,
         kpis=kpis,
         baseline=BaselineOut(objective=round(base_obj, 4), kpis=base_kpis),
         projects=projects,

@@ -1,4 +1,5 @@
-"""Solve a matching ``Problem`` with OR-Tools CP-SAT: decomposed, deterministic, exactly reported.
+"""Solve a matching ``Problem`` with OR-Tools CP-SAT and HiGHS: decomposed, deterministic,
+never below the baseline, exactly reported.
 
 Pipeline
 --------
@@ -8,24 +9,38 @@ Pipeline
    all of them for ``maxmin``, which has one shared minimum). Independent parts are solved
    separately, which keeps each model small; tiny components are bundled (up to
    ``BUNDLE_SIZE``) so thousands of isolated demands do not each pay CP-SAT's start-up cost.
+   Parts are sent to an executor (``engine.matching.executor``): in this process for one worker,
+   a local process pool for more (``SolveParams.workers``, default the machine's cores). Each
+   part's budget is its share of the problem's size, so big parts get their time by size and
+   small parts finish at once.
 2. **Model** each part with the one-piece-per-rule builders of ``engine.matching.rules``.
 3. **Scale** the objective to integers (CP-SAT needs integer coefficients): if every coefficient is
    integral it is used exactly, else all are multiplied by ``OBJ_SCALE`` and rounded.
-4. **Report** the objective as the exact float recomputed from the allocations by the independent
+4. **Search** with CP-SAT (``PORTFOLIO`` single-thread searches from the baseline hint; big parts:
+   LP bound, LP-rounded start, LNS), then, unless CP-SAT proved the part, with HiGHS as a MIP
+   (``engine.matching.mip``) on the same model, started from CP-SAT's answer. The part keeps the
+   better answer (by the checker's value) and the better (smaller) bound. What each proves:
+   CP-SAT proves small parts optimal and finds must-cover-feasible answers; the LP relaxation is
+   a bound for big parts; HiGHS's root cuts and branch and bound give the tightest bound where
+   the full-coverage bonus and unit project limits bind, and HiGHS proves mid-size parts.
+5. **Report** the objective as the exact float recomputed from the allocations by the independent
    ``checker.objective_of`` (so solver and checker can never disagree), in the problem's sense
-   (for ``minimize`` objective and bound are costs). ``bound`` combines each part's CP-SAT best
-   bound (unscaled, plus the constant terms the model leaves out); ``gap = |bound − objective| /
-   max(1, |objective|)``. A part solved to optimality reports its exact objective as its bound.
-5. **Must-cover infeasibility** does not fail the round: the part is re-solved with the must-cover
-   equalities turned into shortfall variables, lexicographically (first minimise the total
-   shortfall, then, with the shortfall held at that level, optimise the objective). The result
-   has ``status = "INFEASIBLE"``, ``relaxed = True``, the best relaxed allocations, and a
-   ``Conflict`` per short demand with a reason (no_candidate, reach_capacity_short, unit_limit,
-   competing_must_cover).
-6. **Warm start**: the caller's ``hint`` (else the greedy baseline) is given to CP-SAT as a hint,
-   and if it is feasible and better than what the solver returns for a part (a timed-out
-   search), the hint's allocations are returned instead: the result is never worse than a
-   feasible hint.
+   (for ``minimize`` objective and bound are costs). ``bound`` is the sum of the parts' bounds
+   (plus the constant terms the model leaves out); ``gap = |bound − objective| / max(1,
+   |objective|)``. A part solved to optimality reports its exact objective as its bound.
+   ``status_text`` says it in words, in Chinese and English
+   (``problem.status_text``: 最优解已证明 / 可行，差距 x% / 有 n 项必保需求无法满足).
+6. **Must-cover infeasibility** does not fail the round: a part proven infeasible (by CP-SAT or
+   HiGHS) is re-solved with the must-cover equalities turned into shortfall variables,
+   lexicographically (first minimise the total shortfall, then, with the shortfall held at that
+   level, optimise the objective, from the baseline when it is as short). The result has
+   ``status = "INFEASIBLE"`` (only when proven), ``relaxed = True``, the best relaxed
+   allocations, a bound on the relaxed problem, and a ``Conflict`` per short demand with a
+   reason (no_candidate, reach_capacity_short, unit_limit, competing_must_cover).
+7. **Never below the baseline**: every component's answer is compared by the checker with the
+   baseline (the caller's ``hint``, else greedy) on that component, by (must-cover shortfall,
+   objective), and the baseline's lines replace it where they are at least as good (see
+   ``_solve_part``).
 
 Determinism (required: same problem, params and seed → same allocations)
 ------------------------------------------------------------------------
@@ -36,13 +51,15 @@ deterministic (independently of num_workers!)" — the workers run in synchronis
 is sequential and deterministic without it. A wall-clock limit would still cut that deterministic
 search at a machine- and load-dependent point, so each part's budget is a *deterministic* time
 limit (``max_deterministic_time``, an operation count ≈ seconds), derived only from
-``params.time_limit`` and the part's share of the problem size, never from the clock. A
-wall-clock cap (``max_time_in_seconds``, the time left of ``params.time_limit``) stays as a
-safety net; ``DTIME_PER_SECOND`` is set below the deterministic-time rate measured on 2 cores
-so that the deterministic limit, not the clock, is what normally stops a search. Only a run
-where the wall cap fires first (a heavily loaded machine) may differ. ``random_seed`` is
-``params.seed``; everything (components, variables, constraints, allocations) is built in sorted
-id order so the model itself is identical from run to run.
+``params.time_limit`` and the part's share of the problem size, never from the clock. HiGHS runs
+single-threaded, seeded, and stops on a node limit (``MIP_NODES_PER_SECOND`` × the part's share
+of ``time_limit``), a count, not a time. A wall-clock cap (``WALL_SAFETY`` × ``time_limit`` from
+the start of the solve) stays as a safety net for both; only a run where it fires first (a
+heavily loaded machine) may differ. The portfolio size does not depend on ``workers``, and a
+part's result depends only on the part, so the allocations are the same whatever the number of
+worker processes and whatever order they finish in. ``random_seed`` is ``params.seed``;
+everything (components, variables, constraints, allocations) is built in sorted id order so the
+model itself is identical from run to run.
 """
 
 from __future__ import annotations
