@@ -24,7 +24,10 @@ safety net (as for CP-SAT, see ``engine.matching.solver``): a run where it fires
 
 from __future__ import annotations
 
+import ctypes
 import math
+import os
+import sys
 from dataclasses import dataclass
 
 import highspy
@@ -40,6 +43,30 @@ class MipResult:
     values: np.ndarray | None  # one integer value per model variable
     objective: float  # value units (maximised), constant of the objective expressions included
     bound: float  # valid upper bound in value units (math.inf when none was proved)
+
+
+_banner_done = False
+
+
+def _new_highs() -> highspy.Highs:
+    """A HiGHS instance; the first one in a process prints a copyright banner to stdout from C++,
+    which would corrupt ``fourlinks solve --json``, so that one is made with stdout closed."""
+    global _banner_done
+    if _banner_done:
+        return highspy.Highs()
+    sys.stdout.flush()
+    saved = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        h = highspy.Highs()
+        ctypes.CDLL(None).fflush(None)  # the banner may sit in C's stdout buffer
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+    _banner_done = True
+    return h
 
 
 def _objective(n: int, terms: list[tuple[float, cp_model.LinearExprT]]) -> tuple[np.ndarray, float]:
@@ -89,7 +116,7 @@ def solve_mip(
     lp.a_matrix_.index_ = csc.indices.astype(np.int32)
     lp.a_matrix_.value_ = csc.data.astype(np.float64)
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n
-    h = highspy.Highs()
+    h = _new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.setOptionValue("parallel", "off")

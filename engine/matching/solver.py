@@ -124,7 +124,7 @@ PORTFOLIO = 2
 MIP_MIN_LINES = 40
 #: HiGHS's primal heuristics (RINS, RENS and other sub-MIPs) run on parts up to this many lines;
 #: on bigger ones they would take the whole budget, and HiGHS is used for its root bound only.
-MIP_HEURISTIC_LINES = 6000
+MIP_HEURISTIC_LINES = 3000
 #: Branch-and-bound nodes HiGHS may explore per second of ``time_limit`` given to a part (its
 #: deterministic budget; a part always gets at least its root node, cuts included).
 MIP_NODES_PER_SECOND = 50
@@ -551,6 +551,8 @@ def _solve_part(
         allocs.sort(key=lambda a: (a.resource, a.demand))
         status = "FEASIBLE" if part.status == "OPTIMAL" else part.status
         part = _Part(status, allocs, max(part.bound_value, _value(sub, allocs)), relaxed=part.relaxed)
+    if not math.isfinite(part.bound_value) and sub.candidates:
+        part.bound_value = max(_lp_bound(sub, part.relaxed, deadline), _value(sub, part.allocations))
     if _shortfall(sub, part.allocations) > 0:
         part.relaxed = True
         if part.status in ("OPTIMAL", "FEASIBLE"):
@@ -562,6 +564,16 @@ def _solve_part(
         if part.status == "UNKNOWN" and part.allocations:
             part.status = "FEASIBLE"
     return part
+
+
+def _lp_bound(sub: Problem, relaxed: bool, deadline: float) -> float:
+    """The LP relaxation's bound (value units) of the part, must-cover relaxed or not: the bound
+    of last resort when no search proved one (a search stopped by the wall-clock safety net)."""
+    model, mv = build_model(sub, relax_must_cover=relaxed)
+    expr, scale = _scaled_objective(mv)
+    model.maximize(expr)
+    lp = relax(model, time_limit=max(1.0, deadline - time.perf_counter()))
+    return lp.bound / scale + _constant_value(sub, relaxed) if lp.ok else math.inf
 
 
 def _search_part(
