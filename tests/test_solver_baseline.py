@@ -10,7 +10,7 @@ big-part threshold sends parts through the big-part path — and check each part
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, note
+from hypothesis import given, note, settings
 
 import engine.matching.solver as solver_mod
 from engine.matching.candidates import generate
@@ -23,9 +23,12 @@ from engine.matching.snapshot import take_snapshot
 from engine.matching.solver import components, solve
 from engine.store import EmbeddedStore
 from engine.synth import synthesize
-from tests.test_solver_properties import SETTINGS, problems
+from tests.test_solver_properties import SETTINGS as _BASE, problems
 
 SCOPES = "CZ-D03-S02,CZ-D01-S03"
+
+
+SETTINGS = settings(_BASE, max_examples=20)
 
 
 def _rank(p: Problem, allocs: list[SAllocation]) -> tuple[int, float]:

@@ -7,14 +7,17 @@ best feasible answer, found here by brute force on problems small enough to enum
 
 from __future__ import annotations
 
-from hypothesis import given, note
+from hypothesis import given, note, settings
 
 from engine.matching.checker import check, objective_of
 from engine.matching.mip import solve_mip
 from engine.matching.problem import Problem
 from engine.matching.rules import build_model, sense_sign
 from engine.matching.solver import _constant_value, _from_values, _scaled_objective
-from tests.test_solver_properties import SETTINGS, brute_force, problems
+from tests.test_solver_properties import SETTINGS as _BASE, brute_force, problems
+
+
+SETTINGS = settings(_BASE, max_examples=20)
 
 
 def _mip(p: Problem, nodes: int, heuristics: bool, seed: int = 0):  # type: ignore[no-untyped-def]

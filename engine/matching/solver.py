@@ -52,8 +52,8 @@ is sequential and deterministic without it. A wall-clock limit would still cut t
 search at a machine- and load-dependent point, so each part's budget is a *deterministic* time
 limit (``max_deterministic_time``, an operation count ≈ seconds), derived only from
 ``params.time_limit`` and the part's share of the problem size, never from the clock. HiGHS runs
-single-threaded, seeded, and stops on a node limit (``MIP_NODES_PER_SECOND`` × the part's share
-of ``time_limit``), a count, not a time. A wall-clock cap (``WALL_SAFETY`` × ``time_limit`` from
+single-threaded, seeded, and stops on a node limit (``MIP_NODE_LINES_PER_SECOND`` × the part's
+share of ``time_limit`` ÷ its lines), a count, not a time. A wall-clock cap (``WALL_SAFETY`` × ``time_limit`` from
 the start of the solve) stays as a safety net for both; only a run where it fires first (a
 heavily loaded machine) may differ. The portfolio size does not depend on ``workers``, and a
 part's result depends only on the part, so the allocations are the same whatever the number of
@@ -125,9 +125,11 @@ MIP_MIN_LINES = 40
 #: HiGHS's primal heuristics (RINS, RENS and other sub-MIPs) run on parts up to this many lines;
 #: on bigger ones they would take the whole budget, and HiGHS is used for its root bound only.
 MIP_HEURISTIC_LINES = 3000
-#: Branch-and-bound nodes HiGHS may explore per second of ``time_limit`` given to a part (its
-#: deterministic budget; a part always gets at least its root node, cuts included).
-MIP_NODES_PER_SECOND = 50
+#: HiGHS's deterministic budget: branch-and-bound nodes × candidate lines per second of
+#: ``time_limit`` given to a part (a node's LP costs about its size), so a 320-line GAP instance
+#: with 30 s gets ~19,000 nodes and a mid-size round part a few dozen. Every part gets its root
+#: node (cuts included); big parts (``BIG_PART`` lines or more) get the root only.
+MIP_NODE_LINES_PER_SECOND = 200_000
 #: CP-SAT's full-problem subsolvers, left out of a big part's interleaved search: on a model of
 #: tens of thousands of variables each would spend the whole budget on its root LP, while the
 #: LNS subsolvers (which CP-SAT keeps) improve the solution steadily.
@@ -835,7 +837,9 @@ def solve(
             seconds = params.time_limit * share - BIG_OVERHEAD_PER_LINE * len(sub.candidates)
             dtime = max(MIN_DTIME, seconds * LNS_DTIME_PER_SECOND)
         sub_hint = [a for a in hint if a.resource in rids and a.demand in dids]
-        nodes = 1 + int(MIP_NODES_PER_SECOND * params.time_limit * share) if params.mip else 0
+        lines = max(1, len(sub.candidates))
+        nodes = 1 + int(MIP_NODE_LINES_PER_SECOND * params.time_limit * share / lines) if lines < BIG_PART else 1
+        nodes = nodes if params.mip else 0
         tasks.append(_Task(sub, params, dtime, deadline, sub_hint,
                            [parts[i] for i in group], nodes))
         task_sizes.append(sum(size[i] for i in group))
