@@ -23,7 +23,8 @@ from engine.matching.snapshot import take_snapshot
 from engine.matching.solver import components, solve
 from engine.store import EmbeddedStore
 from engine.synth import synthesize
-from tests.test_solver_properties import SETTINGS as _BASE, problems
+from tests.test_solver_properties import SETTINGS as _BASE
+from tests.test_solver_properties import problems
 
 SCOPES = "CZ-D03-S02,CZ-D01-S03"
 

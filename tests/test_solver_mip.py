@@ -14,8 +14,8 @@ from engine.matching.mip import solve_mip
 from engine.matching.problem import Problem
 from engine.matching.rules import build_model, sense_sign
 from engine.matching.solver import _constant_value, _from_values, _scaled_objective
-from tests.test_solver_properties import SETTINGS as _BASE, brute_force, problems
-
+from tests.test_solver_properties import SETTINGS as _BASE
+from tests.test_solver_properties import brute_force, problems
 
 SETTINGS = settings(_BASE, max_examples=20)
 
