@@ -15,6 +15,7 @@ A later executor (a Ray cluster, say) only has to implement :class:`Executor`.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -49,7 +50,10 @@ class ProcessExecutor:
             return SerialExecutor().map(fn, tasks, sizes)
         order = sorted(range(len(tasks)), key=lambda i: (-sizes[i], i))
         out: list[R | None] = [None] * len(tasks)
-        with ProcessPoolExecutor(max_workers=min(self.workers, len(tasks))) as pool:
+        # forkserver, not fork: the caller may be a threaded server (forking a process with
+        # threads can copy a held lock); workers start clean and import the solver themselves
+        ctx = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)), mp_context=ctx) as pool:
             futures = {i: pool.submit(fn, tasks[i]) for i in order}
             for i, fut in futures.items():
                 out[i] = fut.result()
