@@ -117,6 +117,8 @@ BIG_PART = 5000
 BIG_OVERHEAD_PER_LINE = 3e-4
 #: Deterministic-time units per second that the interleaved LNS search reaches on 2 shared cores.
 LNS_DTIME_PER_SECOND = 0.25
+#: Seconds the LP relaxation of last resort may take (a part left without a bound, see _lp_bound).
+LP_FALLBACK_SECONDS = 120.0
 #: Single-thread CP-SAT searches (seeds seed, seed+1, …) run on a part; fixed so that the answer
 #: does not depend on ``SolveParams.workers`` (the number of processes parts are spread over).
 PORTFOLIO = 2
@@ -574,7 +576,9 @@ def _lp_bound(sub: Problem, relaxed: bool, deadline: float) -> float:
     model, mv = build_model(sub, relax_must_cover=relaxed)
     expr, scale = _scaled_objective(mv)
     model.maximize(expr)
-    lp = relax(model, time_limit=max(1.0, deadline - time.perf_counter()))
+    # its own budget, past the safety net: this runs exactly when the net has fired, and an answer
+    # without any bound tells a coordinator nothing
+    lp = relax(model, time_limit=max(LP_FALLBACK_SECONDS, deadline - time.perf_counter()))
     return lp.bound / scale + _constant_value(sub, relaxed) if lp.ok else math.inf
 
 
