@@ -9,7 +9,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..taxonomy import DEFAULT_REACH_MINUTES, DETOUR_FACTOR, TRAVEL_SPEED_KMH
-from .executor import default_workers
 
 
 class Weights(BaseModel):
@@ -45,6 +44,6 @@ class RoundParams(BaseModel):
     fairness_weight: float = Field(default=0.0, ge=0)
     fairness_floor: float = Field(default=0.0, ge=0, le=1)
     time_limit: float = Field(default=20.0, gt=0, description="solver seconds")
-    workers: int = Field(default_factory=default_workers, ge=1, description="processes for the parts (default: cores)")
+    workers: int = Field(default=2, ge=1)
     seed: int = 0
     relative_gap: float = Field(default=0.0, ge=0, description="stop once the proven gap is below this")
