@@ -338,12 +338,13 @@ def round_cmd(
 
 @app.command()
 def solve(
-    problem: Annotated[Path, typer.Argument(help="explicit problem file (JSON)")],
+    problem: Annotated[Path, typer.Argument(help="explicit problem file (JSON, or gzip-compressed .json.gz)")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
     time_limit: Annotated[float, typer.Option(help="seconds")] = 30.0,
-    workers: int = 2,
+    workers: Annotated[int, typer.Option(help="processes the parts are solved in (0 = cores)")] = 0,
     seed: int = 0,
     relative_gap: float = 0.0,
+    mip: Annotated[bool, typer.Option(help="also solve each part with HiGHS (MIP)")] = True,
 ) -> None:
     """Solve an explicit problem file (docs/PROBLEM_FORMAT.md) / 求解显式问题文件。"""
     from pydantic import ValidationError
@@ -352,11 +353,17 @@ def solve(
     from engine.matching.solver import solve as run_solve
 
     try:
-        p = Problem.model_validate_json(problem.read_bytes())
-    except (OSError, ValidationError) as e:
+        raw = problem.read_bytes()
+        if raw[:2] == b"\x1f\x8b":
+            import gzip
+
+            raw = gzip.decompress(raw)
+        p = Problem.model_validate_json(raw)
+    except (OSError, EOFError, ValidationError) as e:
         err.print(f"[red]bad problem file {problem}: {e}[/red]")
         raise typer.Exit(2) from e
-    sol = run_solve(p, SolveParams(time_limit=time_limit, workers=workers, seed=seed, relative_gap=relative_gap))
+    extra = {"workers": workers} if workers > 0 else {}
+    sol = run_solve(p, SolveParams(time_limit=time_limit, seed=seed, relative_gap=relative_gap, mip=mip, **extra))
     if as_json:
         sys.stdout.write(sol.model_dump_json() + "\n")
         return

@@ -177,3 +177,20 @@ def test_recommendation_for_an_unmet_demand_respects_what_is_already_held(store:
     assert values == sorted(values)
     with pytest.raises(NotFound):
         recommend(store, "NO-SUCH-DEMAND")
+
+
+def test_generated_city_stays_coverable_under_a_tight_candidate_cap(city: EmbeddedStore) -> None:
+    """Issue 8: the per-demand cap used to drop every line able to serve a must-cover demand
+    alone (the ×16 region's INFEASIBLE). A tiny cap reproduces it on one city: every must-cover
+    demand must keep a line that covers it alone, and the hand-matching baseline then covers all."""
+    from engine.matching.greedy import greedy, uncovered_must_cover
+
+    params = RoundParams(max_candidates_per_demand=2)
+    snap = take_snapshot(city, ",".join(c["id"] for c in city.find("City")))
+    problem = build_problem(snap, generate(snap, params), params)
+    cap = {r.id: r.capacity for r in problem.resources}
+    qty = {d.id: d.quantity for d in problem.demands}
+    sole = {c.demand for c in problem.candidates if cap[c.resource] >= qty[c.demand]}
+    must = [d.id for d in problem.demands if d.must_cover]
+    assert must and all(d in sole for d in must)
+    assert uncovered_must_cover(problem, greedy(problem)) == []

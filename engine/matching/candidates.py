@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -177,6 +178,7 @@ def generate(snap: Snapshot, params: RoundParams) -> list[Pair]:
         for j in np.flatnonzero(~keep):  # a pinned pair is kept whatever its rank
             o = order[j]
             keep[j] = (resources[int(ri[o])].id, demands[int(di[o])].id) in pinned_pairs
+        _keep_sole_cover(keep, ds, di[order], ri[order], demands, resources, must_cover_rule(params), params)
         for o in order[keep]:
             d = demands[int(di[o])]
             r = resources[int(ri[o])]
@@ -214,11 +216,52 @@ def generate(snap: Snapshot, params: RoundParams) -> list[Pair]:
         by_demand[did].append(Pair(rid, did, f, minutes, level, sum(terms.values()), terms))
     out: list[Pair] = []
     for did in sorted(by_demand):
-        ps = sorted(by_demand[did], key=lambda p: (-p.score, p.minutes, p.resource))
-        keep = ps[: params.max_candidates_per_demand]
-        keep += [p for p in ps[params.max_candidates_per_demand :] if (p.resource, p.demand) in pinned]
-        out.extend(sorted(keep, key=lambda p: p.resource))
+        # the cap was applied above; pairs kept past it on purpose (pins, sole covers) stay
+        out.extend(sorted(by_demand[did], key=lambda p: p.resource))
     return out
+
+
+def must_cover_rule(params: RoundParams) -> Callable[[SDemand], bool]:
+    """Which demands a round must cover in full (``params.must_cover``): the one definition, used
+    by candidate generation and by the round's problem."""
+    return {
+        "as_listed": lambda d: d.must_cover,
+        "none": lambda d: False,
+        "priority5": lambda d: d.must_cover or d.priority >= 5,
+    }[params.must_cover]
+
+
+def _keep_sole_cover(
+    keep: np.ndarray,
+    ds: np.ndarray,
+    di: np.ndarray,
+    ri: np.ndarray,
+    demands: list[SDemand],
+    resources: list[SResource],
+    must: Callable[[SDemand], bool],
+    params: RoundParams,
+) -> None:
+    """A must-cover demand also keeps its best ``max_candidates_per_demand`` lines that can cover
+    it alone (capacity ≥ quantity), ranked like every line.
+
+    Why: cutting at the best k by score can drop every line able to serve a demand whole, and a
+    must-cover demand whose partner limit is 1 (or that is not splittable) is then uncoverable
+    although the city can cover it: the ×16 region's round was INFEASIBLE for exactly this reason
+    (three demands with max_partners = 1, 30 candidates, none able to cover alone). ``keep``,
+    ``ds`` (= ``di``), ``ri`` are in ranking order; ``keep`` is updated in place.
+    """
+    k = params.max_candidates_per_demand
+    cap = np.array([r.capacity for r in resources], dtype=np.int64)
+    if not len(ds):
+        return
+    starts = np.r_[0, np.flatnonzero(np.diff(ds)) + 1]
+    ends = np.r_[starts[1:], len(ds)]
+    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+        d = demands[int(di[s])]
+        if not must(d) or e - s <= k:
+            continue
+        alone = np.flatnonzero(cap[ri[s:e]] >= d.quantity)[:k]
+        keep[s + alone] = True
 
 
 def reachable_reason(snap: Snapshot, d: SDemand) -> str:

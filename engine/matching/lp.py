@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 from scipy.optimize import linprog
-from scipy.sparse import csr_array
+from scipy.sparse import csr_array, vstack
 
 INF64 = 2**62
 
@@ -41,8 +41,24 @@ def _lit(lit: int) -> tuple[int, float, float]:
     return (lit, 1.0, 0.0) if lit >= 0 else (-lit - 1, -1.0, 1.0)
 
 
-def relax(model: cp_model.CpModel, time_limit: float = 60.0) -> LpResult:
-    """Solve the LP relaxation of ``model`` (which must have a linear objective)."""
+@dataclass
+class LinearForm:
+    """A CP-SAT model read as linear rows: ``lo ≤ A·v ≤ hi``, ``lb ≤ v ≤ ub``, minimise ``c·v``
+    (the proto's own objective, unscaled; ``scale · (c·v + offset)`` is the model's objective)."""
+
+    c: np.ndarray
+    offset: float
+    scale: float
+    A: csr_array
+    lo: np.ndarray
+    hi: np.ndarray
+    lb: np.ndarray
+    ub: np.ndarray
+    dropped: int  # constraints with no linear form (the relaxation is then looser, still valid)
+
+
+def linear_form(model: cp_model.CpModel) -> LinearForm:
+    """Every constraint of ``model`` that has a linear form, as rows (see the module docstring)."""
     proto = model.proto
     n = len(proto.variables)
     lb = np.empty(n)
@@ -56,6 +72,7 @@ def relax(model: cp_model.CpModel, time_limit: float = 60.0) -> LpResult:
     vals: list[float] = []
     lo: list[float] = []
     hi: list[float] = []
+    dropped = 0
 
     def row(terms: list[tuple[int, float]], const: float, a: float, b: float) -> None:
         """a ≤ Σ coef·var + const ≤ b."""
@@ -80,6 +97,7 @@ def relax(model: cp_model.CpModel, time_limit: float = 60.0) -> LpResult:
         enf = list(ct.enforcement_literal)
         if ct.has_linear():
             if enf:
+                dropped += 1
                 continue
             lin = ct.linear
             d = lin.domain
@@ -91,11 +109,13 @@ def relax(model: cp_model.CpModel, time_limit: float = 60.0) -> LpResult:
             row(terms, const, 1.0, np.inf)
         elif ct.has_at_most_one():
             if enf:
+                dropped += 1
                 continue
             terms, const = lits(list(ct.at_most_one.literals))
             row(terms, const, -np.inf, 1.0)
         elif ct.has_exactly_one():
             if enf:
+                dropped += 1
                 continue
             terms, const = lits(list(ct.exactly_one.literals))
             row(terms, const, 1.0, 1.0)
@@ -105,34 +125,38 @@ def relax(model: cp_model.CpModel, time_limit: float = 60.0) -> LpResult:
                 terms, const = lits([lit])
                 et, ec = lits(enf)
                 row(terms + [(j, -c) for j, c in et], const - ec, -(len(enf) - 1), np.inf)
-        # any other constraint is dropped: a looser relaxation, still a valid bound
+        else:
+            dropped += 1  # no linear form: a looser relaxation, still a valid bound
     obj = proto.objective
     c = np.zeros(n)
     for j, k in zip(obj.vars, obj.coeffs, strict=True):
         c[j] += k
     m = len(lo)
     A = csr_array((np.array(vals), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))), shape=(m, n))
-    lo_a = np.array(lo)
-    hi_a = np.array(hi)
+    return LinearForm(c, float(obj.offset), float(obj.scaling_factor or 1.0), A, np.array(lo), np.array(hi), lb, ub,
+                      dropped)
+
+
+def relax(model: cp_model.CpModel, time_limit: float = 60.0) -> LpResult:
+    """Solve the LP relaxation of ``model`` (which must have a linear objective)."""
+    f = linear_form(model)
+    A, lo_a, hi_a = f.A, f.lo, f.hi
     eq = lo_a == hi_a
     up = ~eq & np.isfinite(hi_a)
     dn = ~eq & np.isfinite(lo_a)
-    from scipy.sparse import vstack
-
     A_ub = vstack([A[up], -A[dn]]).tocsr() if (up.any() or dn.any()) else None
     b_ub = np.concatenate([hi_a[up], -lo_a[dn]]) if A_ub is not None else None
     res = linprog(
-        c,  # proto objective is always minimised
+        f.c,  # proto objective is always minimised
         A_ub=A_ub,
         b_ub=b_ub,
         A_eq=A[eq] if eq.any() else None,
         b_eq=lo_a[eq] if eq.any() else None,
-        bounds=np.column_stack([lb, ub]),
+        bounds=np.column_stack([f.lb, f.ub]),
         method="highs",
         options={"time_limit": time_limit, "presolve": True},
     )
     if res.status != 0:
         return LpResult(False, math.nan, None, res.message)
-    scale = obj.scaling_factor or 1.0
-    value = scale * (res.fun + obj.offset)
+    value = f.scale * (res.fun + f.offset)
     return LpResult(True, value, res.x, "optimal")

@@ -25,6 +25,7 @@ Semantics (each rule has its own piece in ``engine.matching.rules``):
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -130,10 +131,19 @@ Status = Literal["OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNKNOWN", "MODEL_INVALID"
 
 class SolveParams(_Model):
     time_limit: float = Field(default=30.0, gt=0, description="wall-clock seconds for the whole solve")
-    workers: int = Field(default=2, ge=1)
+    workers: int = Field(
+        default_factory=lambda: _cores(), ge=1, description="processes the parts are solved in (default: cores)"
+    )
     seed: int = 0
     decompose: bool = True
     relative_gap: float = Field(default=0.0, ge=0.0, description="stop when the proven gap is below this")
+    mip: bool = Field(default=True, description="also solve each part with HiGHS (MIP): better bound and answers")
+
+
+def _cores() -> int:
+    from engine.matching.executor import default_workers
+
+    return default_workers()
 
 
 class SAllocation(_Model):
@@ -158,5 +168,35 @@ class Solution(_Model):
     terms: dict[str, float] = Field(default_factory=dict, description="objective by named term")
     components: int = 0
     wall_time: float = 0.0
-    relaxed: bool = Field(default=False, description="must-cover was relaxed because it was infeasible")
+    relaxed: bool = Field(default=False, description="some must-cover demand is left short (see conflicts)")
     conflicts: list[Conflict] = Field(default_factory=list)
+    status_text: dict[str, str] = Field(
+        default_factory=dict, description="the status in words for a coordinator: zh, en / 求解状态说明"
+    )
+
+
+def status_text(status: Status, gap: float, short: int) -> dict[str, str]:
+    """The status as a coordinator reads it, in Chinese and English.
+
+    ``short`` is the number of must-cover demands the answer leaves short; ``status`` is
+    ``INFEASIBLE`` only when some part was proven to have no answer covering them all.
+    """
+    if status == "MODEL_INVALID":
+        return {"zh": "模型无效", "en": "model invalid"}
+    gap_zh = f"差距 {100 * gap:.2f}%" if math.isfinite(gap) else "差距未知"
+    gap_en = f"gap {100 * gap:.2f}%" if math.isfinite(gap) else "gap unknown"
+    if short:
+        if status == "INFEASIBLE":
+            return {
+                "zh": f"有 {short} 项必保需求无法满足；其余{gap_zh}",
+                "en": f"{short} must-cover demands cannot be met; otherwise {gap_en}",
+            }
+        return {
+            "zh": f"有 {short} 项必保需求未能满足（未证明无法满足）；{gap_zh}",
+            "en": f"{short} must-cover demands are not met (not proven impossible); {gap_en}",
+        }
+    if status == "OPTIMAL":
+        return {"zh": "最优解已证明", "en": "optimal (proven)"}
+    if status == "FEASIBLE":
+        return {"zh": f"可行，{gap_zh}", "en": f"feasible, {gap_en}"}
+    return {"zh": "未找到可行解", "en": "no feasible answer found"}

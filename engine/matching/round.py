@@ -14,7 +14,7 @@ from ..audit import now as _now
 from ..audit import utcnow
 from ..errors import InvalidInput
 from ..store.base import Batch, GraphStore
-from .candidates import Pair, demand_weight, generate, reachable_reason
+from .candidates import Pair, demand_weight, generate, must_cover_rule, reachable_reason
 from .explain import project_reason, unmet_label
 from .greedy import greedy, nearest_first
 from .kpis import compute_kpis
@@ -88,6 +88,7 @@ class RoundResult(BaseModel):
     candidates: int
     components: int
     relaxed: bool = False
+    status_text: dict[str, str] = Field(default_factory=dict, description="the status in words: zh, en / 求解状态说明")
     kpis: dict[str, object]
     baseline: BaselineOut
     projects: list[ProjectOut]
@@ -104,11 +105,7 @@ class RoundResult(BaseModel):
 
 def build_problem(snap: Snapshot, pairs: list[Pair], params: RoundParams) -> Problem:
     w = params.weights
-    must = {
-        "as_listed": lambda d: d.must_cover,
-        "none": lambda d: False,
-        "priority5": lambda d: d.must_cover or d.priority >= 5,
-    }[params.must_cover]
+    must = must_cover_rule(params)
     used_r = {p.resource for p in pairs}
     units = sorted({r.unit for r in snap.resources if r.id in used_r})
     unit_limit = {u.id: u.max_projects for u in snap.units}
@@ -377,6 +374,7 @@ def run_round(
         candidates=len(pairs),
         components=sol.components,
         relaxed=sol.relaxed,
+        status_text=sol.status_text,
         kpis=kpis,
         baseline=BaselineOut(objective=round(base_obj, 4), kpis=base_kpis),
         projects=projects,

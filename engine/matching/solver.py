@@ -1,4 +1,5 @@
-"""Solve a matching ``Problem`` with OR-Tools CP-SAT: decomposed, deterministic, exactly reported.
+"""Solve a matching ``Problem`` with OR-Tools CP-SAT and HiGHS: decomposed, deterministic,
+never below the baseline, exactly reported.
 
 Pipeline
 --------
@@ -8,24 +9,38 @@ Pipeline
    all of them for ``maxmin``, which has one shared minimum). Independent parts are solved
    separately, which keeps each model small; tiny components are bundled (up to
    ``BUNDLE_SIZE``) so thousands of isolated demands do not each pay CP-SAT's start-up cost.
+   Parts are sent to an executor (``engine.matching.executor``): in this process for one worker,
+   a local process pool for more (``SolveParams.workers``, default the machine's cores). Each
+   part's budget is its share of the problem's size, so big parts get their time by size and
+   small parts finish at once.
 2. **Model** each part with the one-piece-per-rule builders of ``engine.matching.rules``.
 3. **Scale** the objective to integers (CP-SAT needs integer coefficients): if every coefficient is
    integral it is used exactly, else all are multiplied by ``OBJ_SCALE`` and rounded.
-4. **Report** the objective as the exact float recomputed from the allocations by the independent
+4. **Search** with CP-SAT (``PORTFOLIO`` single-thread searches from the baseline hint; big parts:
+   LP bound, LP-rounded start, LNS), then, unless CP-SAT proved the part, with HiGHS as a MIP
+   (``engine.matching.mip``) on the same model, started from CP-SAT's answer. The part keeps the
+   better answer (by the checker's value) and the better (smaller) bound. What each proves:
+   CP-SAT proves small parts optimal and finds must-cover-feasible answers; the LP relaxation is
+   a bound for big parts; HiGHS's root cuts and branch and bound give the tightest bound where
+   the full-coverage bonus and unit project limits bind, and HiGHS proves mid-size parts.
+5. **Report** the objective as the exact float recomputed from the allocations by the independent
    ``checker.objective_of`` (so solver and checker can never disagree), in the problem's sense
-   (for ``minimize`` objective and bound are costs). ``bound`` combines each part's CP-SAT best
-   bound (unscaled, plus the constant terms the model leaves out); ``gap = |bound − objective| /
-   max(1, |objective|)``. A part solved to optimality reports its exact objective as its bound.
-5. **Must-cover infeasibility** does not fail the round: the part is re-solved with the must-cover
-   equalities turned into shortfall variables, lexicographically (first minimise the total
-   shortfall, then, with the shortfall held at that level, optimise the objective). The result
-   has ``status = "INFEASIBLE"``, ``relaxed = True``, the best relaxed allocations, and a
-   ``Conflict`` per short demand with a reason (no_candidate, reach_capacity_short, unit_limit,
-   competing_must_cover).
-6. **Warm start**: the caller's ``hint`` (else the greedy baseline) is given to CP-SAT as a hint,
-   and if it is feasible and better than what the solver returns for a part (a timed-out
-   search), the hint's allocations are returned instead: the result is never worse than a
-   feasible hint.
+   (for ``minimize`` objective and bound are costs). ``bound`` is the sum of the parts' bounds
+   (plus the constant terms the model leaves out); ``gap = |bound − objective| / max(1,
+   |objective|)``. A part solved to optimality reports its exact objective as its bound.
+   ``status_text`` says it in words, in Chinese and English
+   (``problem.status_text``: 最优解已证明 / 可行，差距 x% / 有 n 项必保需求无法满足).
+6. **Must-cover infeasibility** does not fail the round: a part proven infeasible (by CP-SAT or
+   HiGHS) is re-solved with the must-cover equalities turned into shortfall variables,
+   lexicographically (first minimise the total shortfall, then, with the shortfall held at that
+   level, optimise the objective, from the baseline when it is as short). The result has
+   ``status = "INFEASIBLE"`` (only when proven), ``relaxed = True``, the best relaxed
+   allocations, a bound on the relaxed problem, and a ``Conflict`` per short demand with a
+   reason (no_candidate, reach_capacity_short, unit_limit, competing_must_cover).
+7. **Never below the baseline**: every component's answer is compared by the checker with the
+   baseline (the caller's ``hint``, else greedy) on that component, by (must-cover shortfall,
+   objective), and the baseline's lines replace it where they are at least as good (see
+   ``_solve_part``).
 
 Determinism (required: same problem, params and seed → same allocations)
 ------------------------------------------------------------------------
@@ -36,13 +51,15 @@ deterministic (independently of num_workers!)" — the workers run in synchronis
 is sequential and deterministic without it. A wall-clock limit would still cut that deterministic
 search at a machine- and load-dependent point, so each part's budget is a *deterministic* time
 limit (``max_deterministic_time``, an operation count ≈ seconds), derived only from
-``params.time_limit`` and the part's share of the problem size, never from the clock. A
-wall-clock cap (``max_time_in_seconds``, the time left of ``params.time_limit``) stays as a
-safety net; ``DTIME_PER_SECOND`` is set below the deterministic-time rate measured on 2 cores
-so that the deterministic limit, not the clock, is what normally stops a search. Only a run
-where the wall cap fires first (a heavily loaded machine) may differ. ``random_seed`` is
-``params.seed``; everything (components, variables, constraints, allocations) is built in sorted
-id order so the model itself is identical from run to run.
+``params.time_limit`` and the part's share of the problem size, never from the clock. HiGHS runs
+single-threaded, seeded, and stops on a node limit (``MIP_NODE_LINES_PER_SECOND`` × the part's
+share of ``time_limit`` ÷ its lines), a count, not a time. A wall-clock cap (``WALL_SAFETY`` × ``time_limit`` from
+the start of the solve) stays as a safety net for both; only a run where it fires first (a
+heavily loaded machine) may differ. The portfolio size does not depend on ``workers``, and a
+part's result depends only on the part, so the allocations are the same whatever the number of
+worker processes and whatever order they finish in. ``random_seed`` is ``params.seed``;
+everything (components, variables, constraints, allocations) is built in sorted id order so the
+model itself is identical from run to run.
 """
 
 from __future__ import annotations
@@ -53,11 +70,13 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ortools.sat.python import cp_model
+from ortools.sat.python import cp_model, cp_model_helper
 
 from engine.matching.checker import check, objective_of
+from engine.matching.executor import executor_for
 from engine.matching.greedy import greedy, nearest_first
 from engine.matching.lp import relax
+from engine.matching.mip import solve_mip
 from engine.matching.problem import (
     Conflict,
     PCandidate,
@@ -66,9 +85,12 @@ from engine.matching.problem import (
     Solution,
     SolveParams,
     Status,
+    status_text,
 )
 from engine.matching.rules import (
+    Index,
     ModelVars,
+    build_index,
     build_model,
     communities,
     pair_bounds,
@@ -82,7 +104,7 @@ OBJ_SCALE = 1000
 #: reaches on 2 cores so the deterministic limit, not the clock, ends a search).
 DTIME_PER_SECOND = 0.5
 #: The wall-clock cap is this many times ``time_limit`` (a safety net, see ``solve``).
-WALL_SAFETY = 4.0
+WALL_SAFETY = 10.0
 #: Smallest deterministic budget of a part (small parts finish long before it anyway).
 MIN_DTIME = 0.05
 #: Components smaller than this (demands + candidate lines) are bundled into one model.
@@ -95,6 +117,21 @@ BIG_PART = 5000
 BIG_OVERHEAD_PER_LINE = 3e-4
 #: Deterministic-time units per second that the interleaved LNS search reaches on 2 shared cores.
 LNS_DTIME_PER_SECOND = 0.25
+#: Seconds the LP relaxation of last resort may take (a part left without a bound, see _lp_bound).
+LP_FALLBACK_SECONDS = 120.0
+#: Single-thread CP-SAT searches (seeds seed, seed+1, …) run on a part; fixed so that the answer
+#: does not depend on ``SolveParams.workers`` (the number of processes parts are spread over).
+PORTFOLIO = 2
+#: Parts with fewer candidate lines than this are left to CP-SAT alone (it proves them at once).
+MIP_MIN_LINES = 40
+#: HiGHS's primal heuristics (RINS, RENS and other sub-MIPs) run on parts up to this many lines;
+#: on bigger ones they would take the whole budget, and HiGHS is used for its root bound only.
+MIP_HEURISTIC_LINES = 3000
+#: HiGHS's deterministic budget: branch-and-bound nodes × candidate lines per second of
+#: ``time_limit`` given to a part (a node's LP costs about its size), so a 320-line GAP instance
+#: with 30 s gets ~19,000 nodes and a mid-size round part a few dozen. Every part gets its root
+#: node (cuts included); big parts (``BIG_PART`` lines or more) get the root only.
+MIP_NODE_LINES_PER_SECOND = 200_000
 #: CP-SAT's full-problem subsolvers, left out of a big part's interleaved search: on a model of
 #: tens of thousands of variables each would spend the whole budget on its root LP, while the
 #: LNS subsolvers (which CP-SAT keeps) improve the solution steadily.
@@ -259,13 +296,15 @@ def _solver(params: SolveParams, seed: int, dtime: float, deadline: float) -> cp
 def _portfolio(
     model: cp_model.CpModel, params: SolveParams, dtime: float, deadline: float, maximize: bool
 ) -> tuple[int, cp_model.CpSolver, float]:
-    """Run ``params.workers`` sequential searches (seeds seed, seed+1, …) side by side.
+    """Run ``PORTFOLIO`` sequential searches (seeds seed, seed+1, …) side by side (a fixed number,
+    not ``params.workers``, which counts the processes parts run in: the answer must not depend
+    on it).
 
     Each search is single-threaded and stopped by deterministic time, so each is reproducible;
     the winner is picked by (best objective, lowest worker index), so the portfolio is too. The
     returned bound is the best bound any worker proved.
     """
-    solvers = [_solver(params, params.seed + k, dtime, deadline) for k in range(params.workers)]
+    solvers = [_solver(params, params.seed + k, dtime, deadline) for k in range(PORTFOLIO)]
     if len(solvers) == 1:
         codes = [solvers[0].solve(model)]
     else:
@@ -294,7 +333,7 @@ def _lns(
     threads; the proto guarantees the same result whatever the number of workers)."""
     s = cp_model.CpSolver()
     p = s.parameters
-    p.num_workers = params.workers
+    p.num_workers = PORTFOLIO
     p.interleave_search = True
     p.ignore_subsolvers.extend(FULL_SUBSOLVERS)
     p.random_seed = params.seed
@@ -411,9 +450,8 @@ def _value(sub: Problem, allocs: list[SAllocation]) -> float:
     return sense_sign(sub) * objective_of(sub, allocs)["total"]
 
 
-def _conflicts(sub: Problem, mv: ModelVars, allocs: list[SAllocation]) -> list[Conflict]:
+def _conflicts(sub: Problem, idx: Index, allocs: list[SAllocation]) -> list[Conflict]:
     """Name each must-cover demand the relaxed solution leaves short, with the likeliest reason."""
-    idx = mv.idx
     given: dict[str, int] = defaultdict(int)
     dems_of_unit: dict[str, set[str]] = defaultdict(set)
     for a in allocs:
@@ -463,7 +501,147 @@ def _conflicts(sub: Problem, mv: ModelVars, allocs: list[SAllocation]) -> list[C
     return out
 
 
+def _rank(sub: Problem, allocs: list[SAllocation]) -> tuple[int, float] | None:
+    """How good an answer is for a part, lexicographically: the least must-cover shortfall first,
+    then the objective (value units). None when it breaks any rule other than must-cover."""
+    if any(v.rule != "must_cover" for v in check(sub, allocs)):
+        return None
+    return (-_shortfall(sub, allocs), _value(sub, allocs))
+
+
 def _solve_part(
+    sub: Problem,
+    params: SolveParams,
+    dtime: float,
+    deadline: float,
+    hint: dict[tuple[str, str], int],
+    hint_allocs: list[SAllocation],
+    pieces: list[tuple[list[str], list[str]]] | None = None,
+    nodes: int = 0,
+) -> _Part:
+    """Solve one part, never worse than the baseline (``hint_allocs``, greedy) on any of its
+    ``pieces`` (the independent components bundled into it; None = the part is one).
+
+    The guarantee is checked here by the independent checker, component by component, whatever
+    path the search took: an answer is compared with the baseline by (must-cover shortfall,
+    objective), and where the baseline is at least as good its lines replace the answer's (the
+    components share no rule, so any mix of their answers is feasible). So a component whose
+    search found nothing, timed out, or relaxed must-cover to a worse result keeps the
+    baseline's answer; an answer that covers more must-cover amount than the baseline wins even
+    if it is worth less (must-cover is a hard rule; a coordinator fixes it first). A part whose
+    final answer still leaves must-cover demands short names each of them in ``conflicts``.
+    """
+    part = _search_part(sub, params, dtime, deadline, hint, hint_allocs, nodes)
+    if part.status in ("INFEASIBLE", "MODEL_INVALID") and not part.relaxed:
+        return part  # infeasible even with must-cover relaxed (say, an impossible pin): no answer
+    if pieces is None or len(pieces) == 1:
+        pieces = [(sorted(r.id for r in sub.resources), sorted(d.id for d in sub.demands))]
+        subs = [sub]
+    else:
+        subs = [_subproblem(sub, set(rids), set(dids)) for rids, dids in pieces]
+    allocs: list[SAllocation] = []
+    replaced = False
+    for (_, dids), piece in zip(pieces, subs, strict=True):
+        inside = set(dids)
+        mine_a = [a for a in part.allocations if a.demand in inside]
+        base_a = [a for a in hint_allocs if a.demand in inside]
+        mine, base = _rank(piece, mine_a), _rank(piece, base_a)
+        if base is not None and (mine is None or base > mine):
+            allocs.extend(base_a)
+            replaced = True
+        else:
+            allocs.extend(mine_a)
+    if replaced:
+        allocs.sort(key=lambda a: (a.resource, a.demand))
+        status = "FEASIBLE" if part.status == "OPTIMAL" else part.status
+        part = _Part(status, allocs, max(part.bound_value, _value(sub, allocs)), relaxed=part.relaxed)
+    if not math.isfinite(part.bound_value) and sub.candidates:
+        part.bound_value = max(_lp_bound(sub, part.relaxed, deadline), _value(sub, part.allocations))
+    if _shortfall(sub, part.allocations) > 0:
+        part.relaxed = True
+        if part.status in ("OPTIMAL", "FEASIBLE"):
+            part.status = "UNKNOWN"  # short, but the strict problem was not proven infeasible
+        part.conflicts = _conflicts(sub, build_index(sub), part.allocations)
+    else:
+        part.relaxed = False
+        part.conflicts = []
+        if part.status == "UNKNOWN" and part.allocations:
+            part.status = "FEASIBLE"
+    return part
+
+
+def _lp_bound(sub: Problem, relaxed: bool, deadline: float) -> float:
+    """The LP relaxation's bound (value units) of the part, must-cover relaxed or not: the bound
+    of last resort when no search proved one (a search stopped by the wall-clock safety net)."""
+    model, mv = build_model(sub, relax_must_cover=relaxed)
+    expr, scale = _scaled_objective(mv)
+    model.maximize(expr)
+    # its own budget, past the safety net: this runs exactly when the net has fired, and an answer
+    # without any bound tells a coordinator nothing
+    lp = relax(model, time_limit=max(LP_FALLBACK_SECONDS, deadline - time.perf_counter()))
+    return lp.bound / scale + _constant_value(sub, relaxed) if lp.ok else math.inf
+
+
+def _search_part(
+    sub: Problem,
+    params: SolveParams,
+    dtime: float,
+    deadline: float,
+    hint: dict[tuple[str, str], int],
+    hint_allocs: list[SAllocation],
+    nodes: int = 0,
+) -> _Part:
+    """CP-SAT, then (``nodes`` > 0, part not proven optimal or infeasible) HiGHS on the same
+    model from CP-SAT's answer: the better answer by the checker's value, the better bound."""
+    cp = _cp_search(sub, params, dtime, deadline, hint, hint_allocs)
+    if nodes <= 0 or cp.status in ("OPTIMAL", "MODEL_INVALID") or (cp.status == "INFEASIBLE" and cp.relaxed):
+        return cp
+    if cp.status == "INFEASIBLE" or len(sub.candidates) < MIP_MIN_LINES:
+        return cp
+    cp_feasible = not cp.relaxed and cp.allocations is not None and not check(sub, cp.allocations)
+    start = cp.allocations if cp_feasible else hint_allocs
+    model, mv = build_model(sub)
+    _add_hint(model, mv, {(a.resource, a.demand): a.amount for a in start})
+    hinted = dict(zip(model.proto.solution_hint.vars, model.proto.solution_hint.values, strict=True))
+    res = solve_mip(
+        model,
+        mv.objective,
+        nodes=nodes,
+        time_limit=deadline - time.perf_counter(),
+        seed=params.seed,
+        rel_gap=params.relative_gap,
+        start=hinted,
+        heuristics=len(sub.candidates) <= MIP_HEURISTIC_LINES,
+    )
+    const = _constant_value(sub, False)
+    if res.status == "INFEASIBLE":
+        # proven: no answer covers every must-cover demand, so relax must-cover
+        return _relaxed(sub, params, dtime, deadline, hint)
+    bound = min(cp.bound_value if cp_feasible else math.inf, res.bound + const)
+    best = cp
+    if res.values is not None:
+        allocs = _from_values(mv, res.values)
+        if not check(sub, allocs) and (not cp_feasible or _value(sub, allocs) > _value(sub, cp.allocations) + 1e-9):
+            best = _Part("FEASIBLE", allocs, bound)
+    if best is cp and not cp_feasible:
+        return cp  # neither engine found an answer covering every must-cover demand
+    value = _value(sub, best.allocations)
+    status: Status = "OPTIMAL" if bound - value <= 1e-7 * max(1.0, abs(value)) else "FEASIBLE"
+    return _Part(status, best.allocations, max(bound, value))
+
+
+def _from_values(mv: ModelVars, values: object) -> list[SAllocation]:
+    """Allocations from one integer value per model variable (a MIP solution)."""
+    out = []
+    for p in mv.idx.pairs:
+        flat = cp_model_helper.FlatFloatExpr(mv.x[p])
+        x = round(sum(k * float(values[v.index]) for v, k in zip(flat.vars, flat.coeffs, strict=True)) + flat.offset)  # type: ignore[index]
+        if x > 0:
+            out.append(SAllocation(resource=p[0], demand=p[1], amount=x, score=mv.idx.cand[p].score * x))
+    return out
+
+
+def _cp_search(
     sub: Problem,
     params: SolveParams,
     dtime: float,
@@ -532,8 +710,14 @@ def _relaxed(
         return _Part(_STATUS[code] if code != cp_model.UNKNOWN else "INFEASIBLE", [], math.inf)
     least = round(solver.objective_value)
     first = _extract(solver, mv)
+    # the objective is optimised from the best start that is as short as the least found: the
+    # baseline when it is (it usually is worth far more than phase 1's first solution)
+    base = [a for a in _hint_allocs(sub, hint)]
+    start = first
+    if _rank(sub, base) is not None and _shortfall(sub, base) <= least and _value(sub, base) > _value(sub, first):
+        start = base
     model.clear_hints()
-    _add_hint(model, mv, {(a.resource, a.demand): a.amount for a in first})
+    _add_hint(model, mv, {(a.resource, a.demand): a.amount for a in start})
     model.add(shortfall <= least)
     expr, scale = _scaled_objective(mv)
     model.maximize(expr)
@@ -546,12 +730,45 @@ def _relaxed(
             else raw_bound / scale + _constant_value(sub, True)
         )
     else:
-        allocs = first
+        allocs = start
         bound = math.inf
-    return _Part("INFEASIBLE", allocs, bound, relaxed=True, conflicts=_conflicts(sub, mv, allocs))
+    if _value(sub, start) > _value(sub, allocs):
+        allocs = start
+    return _Part("INFEASIBLE", allocs, max(bound, _value(sub, allocs)), relaxed=True,
+                 conflicts=_conflicts(sub, mv.idx, allocs))
+
+
+def _hint_allocs(sub: Problem, hint: dict[tuple[str, str], int]) -> list[SAllocation]:
+    """The hint's lines that belong to this part, as allocations."""
+    score = {(c.resource, c.demand): c.score for c in sub.candidates}
+    return [
+        SAllocation(resource=r, demand=d, amount=x, score=score[(r, d)] * x)
+        for (r, d), x in sorted(hint.items())
+        if (r, d) in score and x > 0
+    ]
 
 
 # ---------------------------------------------------------------- public entry point
+
+
+@dataclass
+class _Task:
+    """One part as sent to an executor: its sub-problem and everything its search depends on."""
+
+    sub: Problem
+    params: SolveParams
+    dtime: float
+    deadline: float  # the wall-clock safety net (time.perf_counter(), one monotonic clock for all processes)
+    hint_allocs: list[SAllocation]
+    pieces: list[tuple[list[str], list[str]]]
+    nodes: int
+
+
+def _run_task(task: _Task) -> _Part:
+    """Solve one part (module level, so a process pool can run it)."""
+    hint = {(a.resource, a.demand): a.amount for a in task.hint_allocs}
+    t = task
+    return _solve_part(t.sub, t.params, t.dtime, t.deadline, hint, t.hint_allocs, t.pieces, t.nodes)
 
 
 def _bundles(parts: list[tuple[list[str], list[str]]], size: dict[int, int]) -> list[list[int]]:
@@ -584,7 +801,6 @@ def solve(
     deadline = t0 + params.time_limit * WALL_SAFETY
     if hint is None:
         hint = greedy(problem)
-    hint_map = {(a.resource, a.demand): a.amount for a in hint}
 
     if params.decompose:
         parts = components(problem)
@@ -604,11 +820,9 @@ def solve(
     relaxed = False
     conflicts: list[Conflict] = []
     group_of: dict[str, int] = {}
-    # small parts first: they finish quickly, and the big ones then get whatever wall time is left
-    # (each part's budget is deterministic, so the order does not change any result)
-    order = sorted(range(len(groups)), key=lambda g: (sum(size[i] for i in groups[g]) >= BIG_PART, g))
-    for g in order:
-        group = groups[g]
+    tasks: list[_Task] = []
+    task_sizes: list[float] = []
+    for g, group in enumerate(groups):
         rids = {r for i in group for r in parts[i][0]}
         dids = {d for i in group for d in parts[i][1]}
         group_of.update({"r:" + r: g for r in rids})
@@ -619,13 +833,21 @@ def solve(
             statuses.append("OPTIMAL")
             bound_value += _value(sub, [])
             continue
+        # each part's budget is its share of the problem's size (big parts get their time by
+        # size, small ones finish at once), in deterministic work, never in seconds
         share = sum(size[i] for i in group) / total
         dtime = max(MIN_DTIME, params.time_limit * DTIME_PER_SECOND * share)
         if len(sub.candidates) >= BIG_PART:
             seconds = params.time_limit * share - BIG_OVERHEAD_PER_LINE * len(sub.candidates)
             dtime = max(MIN_DTIME, seconds * LNS_DTIME_PER_SECOND)
         sub_hint = [a for a in hint if a.resource in rids and a.demand in dids]
-        part = _solve_part(sub, params, dtime, deadline, hint_map, sub_hint)
+        lines = max(1, len(sub.candidates))
+        nodes = 1 + int(MIP_NODE_LINES_PER_SECOND * params.time_limit * share / lines) if lines < BIG_PART else 1
+        nodes = nodes if params.mip else 0
+        tasks.append(_Task(sub, params, dtime, deadline, sub_hint,
+                           [parts[i] for i in group], nodes))
+        task_sizes.append(sum(size[i] for i in group))
+    for part in executor_for(params.workers).map(_run_task, tasks, task_sizes):
         statuses.append(part.status)
         allocations.extend(part.allocations)
         bound_value += part.bound_value
@@ -655,6 +877,9 @@ def solve(
     else:
         status = "FEASIBLE"
     gap = abs(bound - objective) / max(1.0, abs(objective)) if math.isfinite(bound) else math.inf
+    if status == "OPTIMAL" and relaxed:
+        status = "FEASIBLE"
+    short = len({c.demand for c in conflicts})
     return Solution(
         status=status,
         objective=objective,
@@ -666,4 +891,5 @@ def solve(
         wall_time=time.perf_counter() - t0,
         relaxed=relaxed,
         conflicts=sorted(conflicts, key=lambda c: c.demand),
+        status_text=status_text(status, gap, short),
     )
