@@ -178,7 +178,8 @@ def generate(snap: Snapshot, params: RoundParams) -> list[Pair]:
         for j in np.flatnonzero(~keep):  # a pinned pair is kept whatever its rank
             o = order[j]
             keep[j] = (resources[int(ri[o])].id, demands[int(di[o])].id) in pinned_pairs
-        _keep_sole_cover(keep, ds, di[order], ri[order], demands, resources, must_cover_rule(params), params)
+        caps = np.array([r.capacity for r in resources], dtype=np.int64)
+        keep_sole_cover(keep, ds, ri[order], demands, caps, must_cover_rule(params), params)
         for o in order[keep]:
             d = demands[int(di[o])]
             r = resources[int(ri[o])]
@@ -231,13 +232,12 @@ def must_cover_rule(params: RoundParams) -> Callable[[SDemand], bool]:
     }[params.must_cover]
 
 
-def _keep_sole_cover(
+def keep_sole_cover(
     keep: np.ndarray,
     ds: np.ndarray,
-    di: np.ndarray,
     ri: np.ndarray,
-    demands: list[SDemand],
-    resources: list[SResource],
+    demands: list[SDemand | None],
+    cap: np.ndarray,
     must: Callable[[SDemand], bool],
     params: RoundParams,
 ) -> None:
@@ -248,17 +248,17 @@ def _keep_sole_cover(
     must-cover demand whose partner limit is 1 (or that is not splittable) is then uncoverable
     although the city can cover it: the ×16 region's round was INFEASIBLE for exactly this reason
     (three demands with max_partners = 1, 30 candidates, none able to cover alone). ``keep``,
-    ``ds`` (= ``di``), ``ri`` are in ranking order; ``keep`` is updated in place.
+    ``ds`` (demand indices into ``demands``) and ``ri`` (resource indices into ``cap``, the
+    capacities) are in ranking order; ``keep`` is updated in place.
     """
     k = params.max_candidates_per_demand
-    cap = np.array([r.capacity for r in resources], dtype=np.int64)
     if not len(ds):
         return
     starts = np.r_[0, np.flatnonzero(np.diff(ds)) + 1]
     ends = np.r_[starts[1:], len(ds)]
     for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-        d = demands[int(di[s])]
-        if not must(d) or e - s <= k:
+        d = demands[int(ds[s])]
+        if d is None or not must(d) or e - s <= k:
             continue
         alone = np.flatnonzero(cap[ri[s:e]] >= d.quantity)[:k]
         keep[s + alone] = True

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..matching.candidates import Pair, demand_weight, generate
+from ..matching.candidates import Pair, demand_weight, generate, keep_sole_cover, must_cover_rule
 from ..matching.params import RoundParams
 from ..matching.snapshot import Snapshot
 from ..taxonomy import LEVEL_RANK, LEVELS
@@ -143,7 +143,13 @@ class CandidatePool:
             ds = di[order]
             starts = np.r_[0, np.flatnonzero(np.diff(ds)) + 1]
             rank = np.arange(len(ds)) - np.repeat(starts, np.diff(np.r_[starts, len(ds)]))
-            kept = order[rank < params.max_candidates_per_demand]
+            keep = rank < params.max_candidates_per_demand
+            dem_of = {d.id: d for d in snap.demands}
+            cap_of = {r.id: r.capacity for r in snap.resources}
+            caps = np.array([cap_of.get(i, 0) for i in self.resource_ids], dtype=np.int64)
+            keep_sole_cover(keep, ds, ri[order], [dem_of.get(i) for i in self.demand_ids], caps,
+                            must_cover_rule(params), params)
+            kept = order[keep]
         else:
             kept = order
         kept = kept[np.lexsort((ri[kept], di[kept]))] if len(kept) else kept
