@@ -18,6 +18,7 @@ from rich.table import Table
 from engine.access import Principal
 from engine.config import Settings
 from engine.errors import FourlinksError
+from engine.matching.problem import DEFAULT_TIME_LIMIT
 from engine.store import GraphStore, open_store
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="fourlinks: 四联四共 co-building matching engine")
@@ -283,7 +284,7 @@ def round_cmd(
     preset: Annotated[str | None, typer.Option(help="run on a preset city (loaded if missing)")] = None,
     scope: Annotated[str | None, typer.Option(help="a street, district or city id")] = None,
     year: int | None = None,
-    time_limit: Annotated[float, typer.Option(help="solver seconds")] = 20.0,
+    time_limit: Annotated[float, typer.Option(help="solver seconds")] = DEFAULT_TIME_LIMIT,
     workers: int = 2,
     seed: int = 0,
     parent: Annotated[str | None, typer.Option(help="re-round of this published round")] = None,
@@ -340,7 +341,7 @@ def round_cmd(
 def solve(
     problem: Annotated[Path, typer.Argument(help="explicit problem file (JSON, or gzip-compressed .json.gz)")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
-    time_limit: Annotated[float, typer.Option(help="seconds")] = 30.0,
+    time_limit: Annotated[float, typer.Option(help="solver seconds")] = DEFAULT_TIME_LIMIT,
     workers: Annotated[int, typer.Option(help="processes the parts are solved in (0 = cores)")] = 0,
     seed: int = 0,
     relative_gap: float = 0.0,

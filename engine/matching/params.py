@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..taxonomy import DEFAULT_REACH_MINUTES, DETOUR_FACTOR, TRAVEL_SPEED_KMH
+from .problem import DEFAULT_TIME_LIMIT
 
 # Ranges that keep one round from holding the server: a time limit of hours, thousands of solver
 # threads, a reach (or a speed) that makes every resource a candidate of every demand, or
@@ -61,7 +62,7 @@ class RoundParams(BaseModel):
     fairness: Literal["none", "maxmin", "floor"] = "none"
     fairness_weight: float = Field(default=0.0, ge=0, le=MAX_WEIGHT)
     fairness_floor: float = Field(default=0.0, ge=0, le=1)
-    time_limit: float = Field(default=20.0, gt=0, le=MAX_TIME_LIMIT, description="solver seconds")
+    time_limit: float = Field(default=DEFAULT_TIME_LIMIT, gt=0, le=MAX_TIME_LIMIT, description="solver seconds")
     workers: int = Field(default=2, ge=1, le=MAX_WORKERS, description="solver threads")
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     relative_gap: float = Field(default=0.0, ge=0, le=1, description="stop once the proven gap is below this")

@@ -30,6 +30,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+DEFAULT_TIME_LIMIT = 20.0
+"""Solver seconds when none is given: the one default of a round (``RoundParams``), of
+``fourlinks solve`` and of ``SolveParams``, so a round and the same problem solved from a file get
+the same budget."""
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -130,7 +135,8 @@ Status = Literal["OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNKNOWN", "MODEL_INVALID"
 
 
 class SolveParams(_Model):
-    time_limit: float = Field(default=30.0, gt=0, description="wall-clock seconds for the whole solve")
+    time_limit: float = Field(default=DEFAULT_TIME_LIMIT, gt=0,
+                              description="solver seconds for the whole solve (a deterministic budget)")
     workers: int = Field(
         default_factory=lambda: _cores(), ge=1, description="processes the parts are solved in (default: cores)"
     )
