@@ -217,11 +217,19 @@ def _check_store(s: GraphStore, bursts: list[Burst]) -> dict[str, int]:
 
 
 def _check_rounds(url: str, bursts: list[Burst]) -> set[str]:
-    """Rounds the dead process took are final now; returns those it left unfinished (failed)."""
+    """Rounds the dead process took become final; returns those it left unfinished (failed).
+
+    A round of a dead server is failed once that server's lease has lapsed (at the new server's
+    start, or its next heartbeat: ``FOURLINKS_LEASE_SECONDS``, short in these tests), so the
+    check waits that long, never for ever."""
     failed = set()
     with httpx.Client(base_url=url, trust_env=False, timeout=30) as c:
         for rid in (r for b in bursts for r in b.acked_rounds):
-            body = c.get(f"{V1}/rounds/{rid}", headers=ADMIN).json()
+            deadline = time.monotonic() + LEASE_WAIT
+            while (body := c.get(f"{V1}/rounds/{rid}", headers=ADMIN).json())["status"] in ("queued", "running"):
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
             assert body["status"] in ("done", "failed"), body
             if body["status"] == "failed":
                 failed.add(rid)
@@ -259,9 +267,16 @@ def _run(tmp_path: Path, env: dict[str, str], open_store: Callable[[], GraphStor
         srv.kill()
 
 
+LEASE_SECONDS = 3
+"""A server's lease in these tests: a killed server's rounds are failed this long after its last
+heartbeat (30 s by default)."""
+LEASE_WAIT = 10 * LEASE_SECONDS
+
+
 def _env(data: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FOURLINKS_", "NEO4J_"))}
-    return {**env, "FOURLINKS_DATA_DIR": str(data), "FOURLINKS_TOKEN_SECRET": SECRET, **extra}
+    return {**env, "FOURLINKS_DATA_DIR": str(data), "FOURLINKS_TOKEN_SECRET": SECRET,
+            "FOURLINKS_LEASE_SECONDS": str(LEASE_SECONDS), **extra}
 
 
 def test_kill_9_loses_nothing_acknowledged_embedded(tmp_path: Path) -> None:
