@@ -140,6 +140,11 @@ def linear_form(model: cp_model.CpModel) -> LinearForm:
 def relax(model: cp_model.CpModel, time_limit: float = 60.0) -> LpResult:
     """Solve the LP relaxation of ``model`` (which must have a linear objective)."""
     f = linear_form(model)
+    if len(f.c) == 0:  # nothing to decide (every line banned or fixed away): linprog refuses it
+        ok = bool(np.all(f.lo <= 1e-9) and np.all(f.hi >= -1e-9))
+        if not ok:
+            return LpResult(False, math.nan, None, "The problem is infeasible (no variables)")
+        return LpResult(True, f.scale * f.offset, np.zeros(0), "optimal")
     A, lo_a, hi_a = f.A, f.lo, f.hi
     eq = lo_a == hi_a
     up = ~eq & np.isfinite(hi_a)

@@ -87,6 +87,7 @@ def solve_mip(
     *,
     nodes: int,
     time_limit: float,
+    work: float = 0.0,
     seed: int = 0,
     rel_gap: float = 0.0,
     start: dict[int, int] | None = None,
@@ -97,6 +98,9 @@ def solve_mip(
     ``start`` (variable index → value, complete or partial) is offered to HiGHS as a starting
     solution; a partial one is completed by HiGHS if it can. ``heuristics`` False turns off the
     sub-MIP heuristics (HiGHS then gives its root bound with cuts quickly, on a big part).
+    ``work`` (nodes × nonzeros) raises the node limit to ``1 + work ÷ nonzeros`` when that is more
+    than ``nodes``: a node's LP costs about the matrix's size, so a budget in work is one in time
+    that does not depend on the machine.
     """
     f = linear_form(model)
     n = len(f.lb)
@@ -121,7 +125,8 @@ def solve_mip(
     h.setOptionValue("threads", 1)
     h.setOptionValue("parallel", "off")
     h.setOptionValue("random_seed", int(seed) % 2**31)
-    h.setOptionValue("mip_max_nodes", int(nodes))
+    nodes = max(int(nodes), 1 + int(work / max(1, f.A.nnz)))
+    h.setOptionValue("mip_max_nodes", nodes)
     if not heuristics:
         h.setOptionValue("mip_heuristic_effort", 0.0)
         for name in ("mip_heuristic_run_rins", "mip_heuristic_run_rens", "mip_heuristic_run_root_reduced_cost"):

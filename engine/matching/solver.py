@@ -52,14 +52,14 @@ is sequential and deterministic without it. A wall-clock limit would still cut t
 search at a machine- and load-dependent point, so each part's budget is a *deterministic* time
 limit (``max_deterministic_time``, an operation count ≈ seconds), derived only from
 ``params.time_limit`` and the part's share of the problem size, never from the clock. HiGHS runs
-single-threaded, seeded, and stops on a node limit (``MIP_NODE_LINES_PER_SECOND`` × the part's
-share of ``time_limit`` ÷ its lines), a count, not a time. A wall-clock cap (``WALL_SAFETY`` × ``time_limit`` from
-the start of the solve) stays as a safety net for both; only a run where it fires first (a
-heavily loaded machine) may differ. The portfolio size does not depend on ``workers``, and a
-part's result depends only on the part, so the allocations are the same whatever the number of
-worker processes and whatever order they finish in. ``random_seed`` is ``params.seed``;
-everything (components, variables, constraints, allocations) is built in sorted id order so the
-model itself is identical from run to run.
+single-threaded, seeded, and stops on a node limit (``MIP_WORK_PER_SECOND`` × the part's share of
+``time_limit`` ÷ its MIP's nonzeros), a count, not a time. A wall-clock cap (``WALL_SAFETY`` ×
+``time_limit``, at least ``WALL_FLOOR``, from the start of the solve) stays as a safety net for
+both; only a run where it fires first (a heavily loaded machine) may differ. The portfolio size
+does not depend on ``workers``, and a part's result depends only on the part, so the allocations
+are the same whatever the number of worker processes and whatever order they finish in.
+``random_seed`` is ``params.seed``; everything (components, variables, constraints, allocations)
+is built in sorted id order so the model itself is identical from run to run.
 """
 
 from __future__ import annotations
@@ -105,6 +105,10 @@ OBJ_SCALE = 1000
 DTIME_PER_SECOND = 0.5
 #: The wall-clock cap is this many times ``time_limit`` (a safety net, see ``solve``).
 WALL_SAFETY = 10.0
+#: ... and never less than this many seconds: every part's HiGHS root node runs whatever its share
+#: of ``time_limit`` (it is where most of the quality comes from), so a short ``time_limit`` on a
+#: loaded machine must not turn the net into the budget (the answer would then depend on load).
+WALL_FLOOR = 300.0
 #: Smallest deterministic budget of a part (small parts finish long before it anyway).
 MIN_DTIME = 0.05
 #: Components smaller than this (demands + candidate lines) are bundled into one model.
@@ -127,11 +131,13 @@ MIP_MIN_LINES = 40
 #: HiGHS's primal heuristics (RINS, RENS and other sub-MIPs) run on parts up to this many lines;
 #: on bigger ones they would take the whole budget, and HiGHS is used for its root bound only.
 MIP_HEURISTIC_LINES = 3000
-#: HiGHS's deterministic budget: branch-and-bound nodes × candidate lines per second of
-#: ``time_limit`` given to a part (a node's LP costs about its size), so a 320-line GAP instance
-#: with 30 s gets ~19,000 nodes and a mid-size round part a few dozen. Every part gets its root
-#: node (cuts included); big parts (``BIG_PART`` lines or more) get the root only.
-MIP_NODE_LINES_PER_SECOND = 200_000
+#: HiGHS's deterministic budget: branch-and-bound work (nodes × the MIP's nonzeros) per second of
+#: ``time_limit`` given to a part. Calibrated on this 2-core machine (docs/BENCHMARKS.md, "Issue 8:
+#: calibration"): a node of a round part (cuts and sub-MIP heuristics included) costs 20–50 µs per
+#: nonzero, a GAP node 2–10 µs. Every part gets its root node (cuts and heuristics), which is where
+#: measurement shows nearly all of the gain on round parts (a round part gets a handful of nodes
+#: after it, a GAP instance thousands).
+MIP_WORK_PER_SECOND = 100_000
 #: CP-SAT's full-problem subsolvers, left out of a big part's interleaved search: on a model of
 #: tens of thousands of variables each would spend the whole budget on its root LP, while the
 #: LNS subsolvers (which CP-SAT keeps) improve the solution steadily.
@@ -375,9 +381,17 @@ def _solve_big(
     dtime: float,
     deadline: float,
     hint_allocs: list[SAllocation],
+    mip_seconds: float = 0.0,
 ) -> _Part | None:
-    """A big part: LP bound and LP-rounded start, then LNS. None when must-cover is infeasible
-    (the caller then runs the ordinary path, which relaxes it)."""
+    """A big part: LP bound and LP-rounded start, then (``mip_seconds`` > 0) HiGHS from the start
+    on the lines the LP or the start use, then LNS from the better of the two. None when
+    must-cover is infeasible (the caller then runs the ordinary path, which relaxes it).
+
+    Why HiGHS on the restricted lines: on the whole big part (tens of thousands of lines) even
+    HiGHS's root node does not end in minutes, while on the LP's support (about a tenth of the
+    lines) its root heuristics find in seconds an answer far better than greedy, the LP rounding
+    or LNS (measured: docs/BENCHMARKS.md, "Issue 8"). The bound stays the LP bound of the whole
+    part, so it covers every line left out."""
     model, mv = build_model(sub)
     expr, scale = _scaled_objective(mv)
     model.maximize(expr)
@@ -401,6 +415,10 @@ def _solve_big(
         model, mv = build_model(sub)
         expr, scale = _scaled_objective(mv)
         model.maximize(expr)
+        if mip_seconds > 0:
+            found = _mip_answer(sub, model, mv, params, start, deadline)
+            if found is not None and _value(sub, found) > _value(sub, start) + 1e-9:
+                start = found
     if start is not None:
         _add_hint(model, mv, {(a.resource, a.demand): a.amount for a in start})
     code, solver, raw_bound = _lns(model, params, dtime, deadline)
@@ -415,6 +433,35 @@ def _solve_big(
     if not allocs:
         return _Part("UNKNOWN", [], bound)
     return _Part("FEASIBLE", allocs, max(bound, _value(sub, allocs)))
+
+
+def _mip_answer(
+    sub: Problem,
+    model: cp_model.CpModel,
+    mv: ModelVars,
+    params: SolveParams,
+    start: list[SAllocation],
+    deadline: float,
+) -> list[SAllocation] | None:
+    """HiGHS's best answer on ``model`` (a restricted big part) from ``start``, or None when it
+    found none that the checker accepts."""
+    probe = model.clone()
+    _add_hint(probe, mv, {(a.resource, a.demand): a.amount for a in start})
+    hinted = dict(zip(probe.proto.solution_hint.vars, probe.proto.solution_hint.values, strict=True))
+    res = solve_mip(
+        model,
+        mv.objective,
+        nodes=1,  # the root only: its heuristics are the point, the bound is the whole part's LP
+        time_limit=deadline - time.perf_counter(),
+        seed=params.seed,
+        rel_gap=params.relative_gap,
+        start=hinted,
+        heuristics=True,
+    )
+    if res.values is None:
+        return None
+    allocs = _from_values(mv, res.values)
+    return None if check(sub, allocs) else allocs
 
 
 def _add_hint(model: cp_model.CpModel, mv: ModelVars, hint: dict[tuple[str, str], int]) -> None:
@@ -517,7 +564,7 @@ def _solve_part(
     hint: dict[tuple[str, str], int],
     hint_allocs: list[SAllocation],
     pieces: list[tuple[list[str], list[str]]] | None = None,
-    nodes: int = 0,
+    mip_seconds: float = 0.0,
 ) -> _Part:
     """Solve one part, never worse than the baseline (``hint_allocs``, greedy) on any of its
     ``pieces`` (the independent components bundled into it; None = the part is one).
@@ -531,7 +578,7 @@ def _solve_part(
     if it is worth less (must-cover is a hard rule; a coordinator fixes it first). A part whose
     final answer still leaves must-cover demands short names each of them in ``conflicts``.
     """
-    part = _search_part(sub, params, dtime, deadline, hint, hint_allocs, nodes)
+    part = _search_part(sub, params, dtime, deadline, hint, hint_allocs, mip_seconds)
     if part.status in ("INFEASIBLE", "MODEL_INVALID") and not part.relaxed:
         return part  # infeasible even with must-cover relaxed (say, an impossible pin): no answer
     if pieces is None or len(pieces) == 1:
@@ -589,14 +636,15 @@ def _search_part(
     deadline: float,
     hint: dict[tuple[str, str], int],
     hint_allocs: list[SAllocation],
-    nodes: int = 0,
+    mip_seconds: float = 0.0,
 ) -> _Part:
-    """CP-SAT, then (``nodes`` > 0, part not proven optimal or infeasible) HiGHS on the same
-    model from CP-SAT's answer: the better answer by the checker's value, the better bound."""
-    cp = _cp_search(sub, params, dtime, deadline, hint, hint_allocs)
-    if nodes <= 0 or cp.status in ("OPTIMAL", "MODEL_INVALID") or (cp.status == "INFEASIBLE" and cp.relaxed):
+    """CP-SAT, then (``mip_seconds`` > 0, part not proven optimal or infeasible) HiGHS on the
+    same model from CP-SAT's answer: the better answer by the checker's value, the better bound.
+    A big part has had HiGHS already, on its restricted lines (``_solve_big``)."""
+    cp = _cp_search(sub, params, dtime, deadline, hint, hint_allocs, mip_seconds)
+    if mip_seconds <= 0 or cp.status in ("OPTIMAL", "MODEL_INVALID") or (cp.status == "INFEASIBLE" and cp.relaxed):
         return cp
-    if cp.status == "INFEASIBLE" or len(sub.candidates) < MIP_MIN_LINES:
+    if cp.status == "INFEASIBLE" or not MIP_MIN_LINES <= len(sub.candidates) < BIG_PART:
         return cp
     cp_feasible = not cp.relaxed and cp.allocations is not None and not check(sub, cp.allocations)
     start = cp.allocations if cp_feasible else hint_allocs
@@ -606,7 +654,8 @@ def _search_part(
     res = solve_mip(
         model,
         mv.objective,
-        nodes=nodes,
+        nodes=1,
+        work=MIP_WORK_PER_SECOND * mip_seconds,
         time_limit=deadline - time.perf_counter(),
         seed=params.seed,
         rel_gap=params.relative_gap,
@@ -648,9 +697,10 @@ def _cp_search(
     deadline: float,
     hint: dict[tuple[str, str], int],
     hint_allocs: list[SAllocation],
+    mip_seconds: float = 0.0,
 ) -> _Part:
     if len(sub.candidates) >= BIG_PART:
-        big = _solve_big(sub, params, dtime, deadline, hint_allocs)
+        big = _solve_big(sub, params, dtime, deadline, hint_allocs, mip_seconds)
         if big is not None:
             return big
     model, mv = build_model(sub)
@@ -761,14 +811,14 @@ class _Task:
     deadline: float  # the wall-clock safety net (time.perf_counter(), one monotonic clock for all processes)
     hint_allocs: list[SAllocation]
     pieces: list[tuple[list[str], list[str]]]
-    nodes: int
+    mip_seconds: float  # the part's share of time_limit for HiGHS (0: no HiGHS), see MIP_WORK_PER_SECOND
 
 
 def _run_task(task: _Task) -> _Part:
     """Solve one part (module level, so a process pool can run it)."""
     hint = {(a.resource, a.demand): a.amount for a in task.hint_allocs}
     t = task
-    return _solve_part(t.sub, t.params, t.dtime, t.deadline, hint, t.hint_allocs, t.pieces, t.nodes)
+    return _solve_part(t.sub, t.params, t.dtime, t.deadline, hint, t.hint_allocs, t.pieces, t.mip_seconds)
 
 
 def _bundles(parts: list[tuple[list[str], list[str]]], size: dict[int, int]) -> list[list[int]]:
@@ -798,7 +848,7 @@ def solve(
     # Every search stops on deterministic work derived from time_limit; the wall clock is only
     # a safety net, generous enough that on a loaded machine the result still does not depend
     # on timing (the run then takes longer than time_limit instead of answering differently).
-    deadline = t0 + params.time_limit * WALL_SAFETY
+    deadline = t0 + max(params.time_limit * WALL_SAFETY, WALL_FLOOR)
     if hint is None:
         hint = greedy(problem)
 
@@ -841,11 +891,9 @@ def solve(
             seconds = params.time_limit * share - BIG_OVERHEAD_PER_LINE * len(sub.candidates)
             dtime = max(MIN_DTIME, seconds * LNS_DTIME_PER_SECOND)
         sub_hint = [a for a in hint if a.resource in rids and a.demand in dids]
-        lines = max(1, len(sub.candidates))
-        nodes = 1 + int(MIP_NODE_LINES_PER_SECOND * params.time_limit * share / lines) if lines < BIG_PART else 1
-        nodes = nodes if params.mip else 0
+        mip_seconds = params.time_limit * share if params.mip else 0.0
         tasks.append(_Task(sub, params, dtime, deadline, sub_hint,
-                           [parts[i] for i in group], nodes))
+                           [parts[i] for i in group], mip_seconds))
         task_sizes.append(sum(size[i] for i in group))
     for part in executor_for(params.workers).map(_run_task, tasks, task_sizes):
         statuses.append(part.status)
