@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DEMO_DIR ?= $(CURDIR)/data/demo
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist); Neo4j tests share one worker, each other module stays on one (tests/conftest.py).
+PYTEST_WORKERS ?= 2
 
 CHROMIUM ?= /usr/bin/chromium
 # The console is rebuilt only when its sources, its lockfile or the API (its types) changed.
@@ -55,7 +57,7 @@ serve: venv console
 ## make test: ruff, then the whole suite against a real Neo4j that scripts/neo4j_server.py fetches and starts
 test: venv console chromium
 	$(VENV)/bin/ruff check .
-	$(PY) scripts/neo4j_server.py run -- $(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) scripts/neo4j_server.py run -- $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
