@@ -1,5 +1,6 @@
 """The yearly round: snapshot → candidates → problem → solve → project list, unmet list,
-KPIs, compared with the greedy baseline, and written to the store in one transaction."""
+KPIs, compared with the greedy baseline. Computing only: engine/rounds.py decides what a round
+starts from and writes it."""
 
 from __future__ import annotations
 
@@ -7,13 +8,10 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 
-import orjson
 from pydantic import BaseModel, Field
 
-from ..audit import now as _now
-from ..audit import utcnow
 from ..errors import InvalidInput
-from ..store.base import Batch, GraphStore
+from ..store.base import GraphStore
 from .candidates import Pair, demand_weight, generate, must_cover_rule, reachable_reason
 from .explain import project_reason, unmet_label
 from .greedy import greedy, nearest_first
@@ -24,10 +22,6 @@ from .snapshot import SDemand, Snapshot, SResource, take_snapshot
 from .solver import solve
 
 Progress = Callable[[str, float], None]
-
-ACTIVE = ("confirmed", "in_progress", "completed", "evaluated")
-"""Project states that a re-round keeps pinned: the two sides have agreed."""
-
 
 class AllocationOut(BaseModel):
     resource: str
@@ -303,35 +297,27 @@ def assemble(
     return projects, unmet
 
 
-def new_round_id(scope: str, year: int | None) -> str:
-    return f"RND-{year or 'all'}-{scope}-{utcnow().strftime('%Y%m%d%H%M%S%f')}"
-
-
-
 def run_round(
     store: GraphStore,
     scope: str,
     params: RoundParams | None = None,
     *,
     run_by: str = "cli",
-    parent: str | None = None,
-    write: bool = True,
     progress: Progress | None = None,
     snapshot: Snapshot | None = None,
     round_id: str | None = None,
     pairs: list[Pair] | None = None,
 ) -> RoundResult:
-    """Run a yearly round on a scope. ``parent`` makes it a re-round of a published round:
-    confirmed projects pinned, declined pairs banned, changes to the published list penalised.
-    ``pairs`` are candidate pairs already generated for ``snapshot`` (what-if variants share
-    them); None generates them."""
+    """Compute a yearly round on a scope and return it; nothing is written. A re-round is a
+    ``snapshot`` carrying its parent's pins, bans and reference (engine/rounds.py builds it and
+    stores the result). ``pairs`` are candidate pairs already generated for ``snapshot``
+    (what-if variants share them); None generates them. Without ``round_id`` the result is a
+    draft (``RND-<year>-<scope>-draft``): ids of stored rounds come from engine/rounds.py."""
     params = params or RoundParams()
     say = progress or (lambda stage, frac: None)
     t0 = time.perf_counter()
     say("snapshot", 0.05)
     snap = snapshot or take_snapshot(store, scope, params.year)
-    if parent is not None:
-        snap = with_revision_context(store, snap, parent)
     if not snap.demands:
         raise InvalidInput(f"范围 {scope} 没有需求清单", message_en=f"scope {scope} has no demand list")
     say("candidates", 0.15)
@@ -351,7 +337,7 @@ def run_round(
     )
     solve_time = time.perf_counter() - t1
     say("explain", 0.9)
-    rid = round_id or new_round_id(scope, snap.year)
+    rid = round_id or f"RND-{snap.year or 'all'}-{scope}-draft"
     conflicts = {c.demand for c in sol.conflicts}
     projects, unmet = assemble(snap, pairs, problem, list(sol.allocations), params, rid, conflicts)
     pmap = {(p.resource, p.demand): p for p in pairs}
@@ -381,108 +367,6 @@ def run_round(
         unmet=unmet,
         params=params.model_dump(mode="json"),
         run_by=run_by,
-        parent=parent,
     )
-    if write:
-        say("write", 0.95)
-        store.write(round_batch(result))
     say("done", 1.0)
     return result
-
-
-def round_batch(result: RoundResult, status: str = "done") -> Batch:
-    """The Round with its Projects, Allocations and the audit Event, as one atomic write."""
-    b = Batch()
-    now = _now()
-    b.node(
-        "Round",
-        result.round_id,
-        name=f"{result.scope} {result.year}",
-        year=result.year,
-        scope=result.scope,
-        params=orjson.dumps(result.params).decode(),
-        input_hash=result.input_hash,
-        run_by=result.run_by,
-        status=status,
-        solver_status=result.status,
-        objective=result.objective,
-        bound=result.bound,
-        gap=result.gap,
-        kpis=orjson.dumps(result.kpis).decode(),
-        baseline=orjson.dumps(result.baseline.model_dump()).decode(),
-        unmet=orjson.dumps([u.model_dump() for u in result.unmet]).decode(),
-        created_at=now,
-        parent=result.parent,
-        version=1,
-    )
-    if result.parent:
-        b.rel("REVISES", "Round", result.round_id, "Round", result.parent)
-    for p in result.projects:
-        b.node(
-            "Project",
-            p.id,
-            name=p.demand_name,
-            round=result.round_id,
-            demand=p.demand,
-            status="proposed",
-            score=p.score,
-            terms=orjson.dumps(p.terms).decode(),
-            reason_zh=p.reason_zh,
-            reason_en=p.reason_en,
-            covered=p.covered,
-            version=1,
-            updated_at=now,
-        )
-        b.rel("PROPOSES", "Round", result.round_id, "Project", p.id)
-        b.rel("FULFILS", "Project", p.id, "Demand", p.demand)
-        for a in p.allocations:
-            aid = f"{p.id}-{a.resource}"
-            b.node(
-                "Allocation",
-                aid,
-                project=p.id,
-                resource=a.resource,
-                unit=a.unit,
-                amount=a.amount,
-                score=a.score,
-                terms=orjson.dumps(a.terms).decode(),
-                travel_minutes=a.travel_minutes,
-                level=a.level,
-            )
-            b.rel("HAS", "Project", p.id, "Allocation", aid)
-            b.rel("DRAWS_ON", "Allocation", aid, "Resource", a.resource)
-    eid = f"EV-{result.round_id}"
-    b.node(
-        "Event",
-        eid,
-        at=now,
-        actor=result.run_by,
-        action="round.run",
-        about=[result.round_id],
-        to_state=status,
-        input_hash=result.input_hash,
-        why=f"{len(result.projects)} projects, {len(result.unmet)} unmet, status {result.status}",
-        data=orjson.dumps({"objective": result.objective, "gap": result.gap}).decode(),
-    )
-    b.rel("ABOUT", "Event", eid, "Round", result.round_id)
-    return b
-
-
-def with_revision_context(store: GraphStore, snap: Snapshot, parent: str) -> Snapshot:
-    """Pins, bans and the reference list a re-round of ``parent`` must respect."""
-    from dataclasses import replace
-
-    pins: list[tuple[str, str, int]] = []
-    reference: list[tuple[str, str]] = []
-    for p in store.find("Project", {"round": parent}):
-        lines = store.find("Allocation", {"project": p["id"]})
-        if p.get("status") in ACTIVE:
-            pins.extend((a["resource"], p["demand"], int(a["amount"])) for a in lines)
-        if p.get("status") != "declined":
-            reference.extend((a["resource"], p["demand"]) for a in lines)
-    bans = {
-        (c["resource"], c["demand"])
-        for c in store.find("Claim", {"status": "declined"})
-        if c.get("resource") and c.get("demand")
-    }
-    return replace(snap, pins=tuple(sorted(pins)), bans=tuple(sorted(bans)), reference=tuple(sorted(set(reference))))
