@@ -265,12 +265,3 @@ def keep_sole_cover(
             continue
         alone = np.flatnonzero(cap[ri[s:e]] >= d.quantity)[:k]
         keep[s + alone] = True
-
-
-def reachable_reason(snap: Snapshot, d: SDemand) -> str:
-    """Why a demand has no candidate: nothing of a compatible kind in the scope at all, or
-    compatible resources exist but none within reach (time, level, months or tags)."""
-    compatible = [r for r in snap.resources if fit(d.category, r.kind) > 0]
-    if not compatible:
-        return "no_compatible"
-    return "out_of_reach"

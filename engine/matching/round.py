@@ -6,20 +6,21 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from pydantic import BaseModel, Field
 
 from ..errors import InvalidInput
 from ..store.base import GraphStore
-from .candidates import Pair, demand_weight, generate, must_cover_rule, reachable_reason
+from .candidates import Pair, demand_weight, generate, must_cover_rule
 from .explain import project_reason, unmet_label
 from .greedy import greedy, nearest_first
 from .kpis import compute_kpis
 from .params import RoundParams
 from .problem import PCandidate, PDemand, PObjective, PPair, PPin, PResource, Problem, PUnit, SAllocation, SolveParams
-from .snapshot import SDemand, Snapshot, SResource, take_snapshot
+from .snapshot import Snapshot, take_snapshot
 from .solver import solve
+from .unmet import unmet_reason
 
 Progress = Callable[[str, float], None]
 
@@ -152,44 +153,6 @@ def build_problem(snap: Snapshot, pairs: list[Pair], params: RoundParams) -> Pro
     )
 
 
-def _unmet_reason(
-    d: SDemand,
-    pairs_of: list[Pair],
-    snap: Snapshot,
-    res: dict[str, SResource],
-    limit: dict[str, int | None],
-    used: dict[str, int],
-    unit_projects: dict[str, set[str]],
-    partners: dict[str, set[str]],
-    covered: int,
-) -> str:
-    """The first rule, in the order a coordinator would check, that kept the demand short."""
-    if not pairs_of:
-        return reachable_reason(snap, d)
-    remaining = d.quantity - covered
-    free = [
-        p
-        for p in pairs_of
-        if res[p.resource].capacity - used[p.resource] >= min(res[p.resource].min_allocation, remaining)
-    ]
-    if not free:
-        return "capacity_taken"
-    open_units = [
-        p
-        for p in free
-        if limit.get(res[p.resource].unit) is None
-        or len(unit_projects[res[p.resource].unit]) < (limit.get(res[p.resource].unit) or 0)
-        or d.id in unit_projects[res[p.resource].unit]
-    ]
-    if not open_units:
-        return "unit_limit"
-    if d.max_partners is not None and len(partners[d.id]) >= d.max_partners:
-        return "partner_limit"
-    if not d.splittable and not any(res[p.resource].capacity - used[p.resource] >= d.quantity for p in open_units):
-        return "not_splittable"
-    return "low_value"
-
-
 def assemble(
     snap: Snapshot,
     pairs: list[Pair],
@@ -197,9 +160,11 @@ def assemble(
     allocations: list[SAllocation],
     params: RoundParams,
     round_id: str,
-    conflicts: set[str] = frozenset(),  # type: ignore[assignment]
+    diagnosis: Mapping[str, str] | None = None,
 ) -> tuple[list[ProjectOut], list[UnmetOut]]:
-    """Projects (best first) and unmet demands with reasons, from a set of allocations."""
+    """Projects (best first) and unmet demands with reasons, from a set of allocations;
+    ``diagnosis`` is the solver's reason for each must-cover demand it left short."""
+    diagnosis = diagnosis or {}
     pmap = {(p.resource, p.demand): p for p in pairs}
     pairs_by_d: dict[str, list[Pair]] = defaultdict(list)
     for p in pairs:
@@ -273,13 +238,8 @@ def assemble(
                 )
             )
         if covered < d.quantity:
-            code = (
-                "must_cover_infeasible"
-                if d.id in conflicts
-                else _unmet_reason(
-                    d, pairs_by_d.get(d.id, []), snap, res, limit, used, unit_projects, partners, covered
-                )
-            )
+            code = unmet_reason(d, pairs_by_d.get(d.id, []), snap, res, limit, used, unit_projects, partners,
+                                covered, diagnosis.get(d.id))
             unmet.append(
                 UnmetOut(
                     demand=d.id,
@@ -338,8 +298,8 @@ def run_round(
     solve_time = time.perf_counter() - t1
     say("explain", 0.9)
     rid = round_id or f"RND-{snap.year or 'all'}-{scope}-draft"
-    conflicts = {c.demand for c in sol.conflicts}
-    projects, unmet = assemble(snap, pairs, problem, list(sol.allocations), params, rid, conflicts)
+    diagnosis = {c.demand: c.reason for c in sol.conflicts}
+    projects, unmet = assemble(snap, pairs, problem, list(sol.allocations), params, rid, diagnosis)
     pmap = {(p.resource, p.demand): p for p in pairs}
     kpis = compute_kpis(snap, pmap, [(a.resource, a.demand, a.amount) for a in sol.allocations], params.weights)
     from .checker import objective_of
