@@ -11,7 +11,8 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,12 +92,32 @@ def pair_of(resource: str, demand: str, f: float, minutes: float, level: str, te
     return Pair(resource, demand, f, minutes, level, float(sum(t.values())), t)
 
 
-def _tags_ok(r: SResource, d: SDemand) -> bool:
-    return set(d.tags) <= set(r.tags)
+def tags_carried(r_tags: AbstractSet[str], d_tags: AbstractSet[str]) -> bool:
+    """The resource carries every tag the demand requires (weekend, evening, home visits)."""
+    return d_tags <= r_tags
 
 
-def _month_mask(months: tuple[int, ...]) -> int:
+def month_mask(months: Iterable[int]) -> int:
+    """Months as a 12-bit mask; none listed means all year."""
     return sum(1 << (m - 1) for m in months if 1 <= m <= 12) or 0xFFF
+
+
+def in_reach(minutes: Any, reach: Any, level_rank: Any, max_rank: Any, r_months: Any, d_months: Any) -> Any:
+    """The one rule of a pair whose kind can serve the demand: travel within the resource's
+    reach, the pair's administrative level within its ``max_level``, and the months (as
+    ``month_mask``) overlapping. Numbers or numpy arrays alike: ``generate`` filters whole arrays
+    with it, ``pair_allowed`` (the synthetic city) one pair."""
+    return (minutes <= reach) & (level_rank <= max_rank) & ((r_months & d_months) != 0)
+
+
+def pair_allowed(minutes: float, reach: float, level: str, max_level: str, r_months: int, d_months: int,
+                 r_tags: AbstractSet[str], d_tags: AbstractSet[str]) -> bool:
+    """One pair by the candidate rules (``in_reach``, and the resource carrying every tag the
+    demand requires); kind fit and bans are the caller's. Months come as ``month_mask`` values
+    and tags as sets, so a caller testing many pairs computes them once per resource and demand."""
+    top = len(LEVELS) - 1
+    return bool(in_reach(minutes, reach, LEVEL_RANK[level], LEVEL_RANK.get(max_level, top), r_months, d_months)) \
+        and tags_carried(r_tags, d_tags)
 
 
 def _codes(places: list[Place], none: int, table: dict[str, int]) -> np.ndarray:
@@ -122,7 +143,7 @@ def generate(snap: Snapshot, params: RoundParams) -> list[Pair]:
     demands = list(snap.demands)
     codes: dict[str, int] = {}
     d_codes = _codes([d.place for d in demands], -1, codes)
-    d_mask = np.array([_month_mask(d.months) for d in demands], dtype=np.int64)
+    d_mask = np.array([month_mask(d.months) for d in demands], dtype=np.int64)
     d_weight = np.array([demand_weight(d, w) / d.quantity for d in demands])
     d_lat = np.array([d.place.lat for d in demands])
     d_lon = np.array([d.place.lon for d in demands])
@@ -163,12 +184,12 @@ def generate(snap: Snapshot, params: RoundParams) -> list[Pair]:
         same = rc == dc
         level = np.where(same[:, 0], 0, np.where(same[:, 1], 1, np.where(same[:, 2], 2, np.where(same[:, 3], 3, 4))))
         r_max = np.array([LEVEL_RANK.get(r.max_level, top_rank) for r in rs])[ri]
-        r_mask = np.array([_month_mask(r.months) for r in rs], dtype=np.int64)[ri]
-        ok = (minutes <= reach) & (level <= r_max) & ((r_mask & d_mask[di]) != 0)
+        r_mask = np.array([month_mask(r.months) for r in rs], dtype=np.int64)[ri]
+        ok = in_reach(minutes, reach, level, r_max, r_mask, d_mask[di])
         check = ok & d_tagged[di] if not banned else ok.copy()
         for j in np.flatnonzero(check):
             r, d = rs[ri[j]], demands[di[j]]
-            if (r.id, d.id) in banned or not _tags_ok(r, d):
+            if (r.id, d.id) in banned or not tags_carried(set(r.tags), set(d.tags)):
                 ok[j] = False
         di, ri, minutes, level = di[ok], ri[ok], minutes[ok], level[ok]
         f = np.array([fit(c, kind) for c in cats])[d_cat[di]]
