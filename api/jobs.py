@@ -1,6 +1,8 @@
-"""Rounds as background jobs. The run state lives in the Round node (status queued → running →
-done | failed | cancelled), so a GET answers after a restart and on either store; this runner
-holds the worker threads, the live stage/progress of its jobs and the process solving each.
+"""Rounds as background jobs: this runner only schedules. It holds the worker threads, the live
+stage/progress of its jobs and the process solving each; every decision about a Round's state
+(queued → running → done | failed | cancelled, what a re-round starts from, what is written)
+is engine/rounds.py's, and the run state lives in the Round node, so a GET answers after a
+restart and on either store.
 
 Each job reads its snapshot from the store in a worker thread, then solves it in a child
 process of its own process group (the solver may start processes of its own), and writes the
@@ -28,26 +30,20 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
-import orjson
-
-from engine.audit import now as _now
-from engine.errors import Conflict, FourlinksError, NotFound
-from engine.lifecycle import Actor, event
+from engine import rounds
+from engine.audit import Actor
+from engine.errors import FourlinksError
 from engine.matching.params import RoundParams
-from engine.matching.round import RoundResult, new_round_id, round_batch, run_round, with_revision_context
-from engine.matching.snapshot import Snapshot, take_snapshot
+from engine.matching.round import RoundResult, run_round
+from engine.matching.snapshot import Snapshot
+from engine.rounds import Cancelled
 from engine.store import EmbeddedStore
-from engine.store.base import Batch, GraphStore, Props
-from graph_schema import SCHEMA
+from engine.store.base import GraphStore, Props
 
 from .lease import Lease
 
 log = logging.getLogger("fourlinks.api.jobs")
 
-RUNNING = ("queued", "running")
-FINAL = ("done", "published", "failed", "cancelled")
-_ROUND_PROPS = {p.name for p in SCHEMA.node("Round").props}
-_STAGE_FRAC = {"queued": 0.0, "running": 0.01, "done": 1.0, "published": 1.0, "failed": 1.0, "cancelled": 1.0}
 POLL = 0.25
 """Seconds between looks at a solving child (messages, a local cancel, the process alive)."""
 CHECK_STORE = 1.0
@@ -56,10 +52,6 @@ _MP = mp.get_context("forkserver")
 """Children are forked from a small single-threaded server process (never from the threaded API
 process itself), which has the engine imported once, so a solve starts in milliseconds."""
 _MP.set_forkserver_preload(["api.jobs"])
-
-
-class Cancelled(Exception):
-    """Raised inside a job when its Round was cancelled."""
 
 
 class Stopped(Exception):
@@ -83,7 +75,7 @@ def _solve_in_child(conn: Connection, scope: str, params: RoundParams, snap: Sna
 
     threading.Thread(target=watch, daemon=True).start()
     try:
-        res = run_round(EmbeddedStore(None), scope, params, run_by=run_by, write=False, snapshot=snap,
+        res = run_round(EmbeddedStore(None), scope, params, run_by=run_by, snapshot=snap,
                         round_id=rid, progress=lambda stage, frac: conn.send(("progress", stage, frac)))
         conn.send(("done", res))
     except FourlinksError as e:
@@ -125,25 +117,14 @@ class JobRunner:
     def submit_round(self, scope: str, params: RoundParams, *, run_by: str, parent: str | None = None,
                      actor: Actor | None = None) -> Props:
         """Write the Round as ``queued`` and start its job; returns the Round."""
-        rid = new_round_id(scope, params.year)
-        b = Batch()
-        props: dict[str, Any] = dict(name=f"{scope} {params.year or ''}".strip(), year=params.year, scope=scope,
-                                     params=orjson.dumps(params.model_dump(mode="json")).decode(), run_by=run_by,
-                                     status="queued", created_at=_now(), parent=parent, version=1,
-                                     owner=self.owner)
-        if "progress" in _ROUND_PROPS:
-            props["progress"] = 0.0
-        b.node("Round", rid, **props)
-        if parent:
-            b.rel("REVISES", "Round", rid, "Round", parent)
-        event(b, actor or Actor(run_by, "system"), "round.queued", [("Round", rid)], to_state="queued",
-              data={"scope": scope, "parent": parent})
-        self.store.write(b)
+        r = rounds.queue_round(self.store, scope, params, run_by=run_by, parent=parent,
+                               actor=actor or Actor(run_by, "system"), owner=self.owner)
+        rid = r["id"]
         with self._lock:
             self._live[rid] = {"stage": "queued", "progress": 0.0}
             self._cancel[rid] = threading.Event()
             self._futures[rid] = self._pool.submit(self._run, rid, scope, params, run_by, parent)
-        return self.store.get("Round", rid) or {}
+        return self.store.get("Round", rid) or r
 
     def live(self, round_id: str) -> dict[str, Any] | None:
         with self._lock:
@@ -165,57 +146,30 @@ class JobRunner:
 
     def progress_of(self, r: Props) -> tuple[str, float]:
         """(stage, 0..1) of a Round: the live value while this runner runs it, else its node."""
-        live = self.live(r["id"])
-        status = r.get("status") or "done"
-        if live is not None and status in RUNNING:
-            return live["stage"], float(live["progress"])
-        if r.get("progress") is not None and status in RUNNING:
-            return status, float(r["progress"])
-        return status, _STAGE_FRAC.get(status, 1.0)
+        return rounds.stage_of(r, self.live(r["id"]))
 
     # -- the job -----------------------------------------------------------------------------
     def _say(self, rid: str, stage: str, frac: float) -> None:
         with self._lock:
             self._live[rid] = {"stage": stage, "progress": round(frac, 3)}
         self._check(rid)
-        if "progress" in _ROUND_PROPS:
-            b = Batch()
-            b.node("Round", rid, progress=round(frac, 3))
-            self.store.write(b)
+        rounds.record_progress(self.store, rid, frac)
 
     def _check(self, rid: str) -> None:
         """Raise when the job must stop: the server stops, or its Round is no longer ours to run."""
         if self._stopping.is_set():
             raise Stopped(rid)
-        r = self.store.get("Round", rid)
-        if r is None or r.get("status") != "running" or r.get("owner") != self.owner:
-            raise Cancelled(rid)
+        rounds.ensure_running(self.store, rid, self.owner)
 
     def _run(self, rid: str, scope: str, params: RoundParams, run_by: str, parent: str | None) -> None:
         store = self.store
         try:
-            try:
-                store.transition("Round", rid, {"status": "queued"},
-                                 {"status": "running", **({"owner": self.owner} if self.owner else {})})
-            except (Conflict, NotFound):
+            if not rounds.start_round(store, rid, self.owner):
                 return  # cancelled (or removed) before it started
             self._say(rid, "snapshot", 0.05)
-            snap = take_snapshot(store, scope, params.year)
-            if parent is not None:
-                snap = with_revision_context(store, snap, parent)
+            snap = rounds.round_snapshot(store, scope, params.year, parent)
             result = self._solve(rid, scope, params, snap, run_by)
-            if parent is not None:
-                result = result.model_copy(update={"parent": parent})
-            full = round_batch(result, status="done")
-            head = next(n for n in full.nodes if n.label == "Round" and n.id == rid)
-            changes = {k: v for k, v in head.props.items() if k not in ("version", "created_at")}
-            if "progress" in _ROUND_PROPS:
-                changes["progress"] = 1.0
-            rest = Batch(nodes=[n for n in full.nodes if n is not head], rels=full.rels)
-            try:
-                store.transition("Round", rid, {"status": "running", "owner": self.owner}, changes, rest)
-            except Conflict:
-                return  # cancelled (or failed by another server) while solving: the result is dropped
+            rounds.finish_round(store, result, self.owner, parent)  # False: cancelled meanwhile, dropped
         except Cancelled:
             return
         except Stopped:
@@ -279,12 +233,8 @@ class JobRunner:
     def _fail(self, rid: str, e: Exception) -> None:
         msg = e.message if isinstance(e, FourlinksError) else f"{type(e).__name__}: {e}"
         msg_en = e.message_en if isinstance(e, FourlinksError) else msg
-        b = Batch()
-        event(b, Actor("round-job", "system"), "round.failed", [("Round", rid)], from_state="running",
-              to_state="failed", why=msg, data={"message_en": msg_en})
         try:
-            self.store.transition("Round", rid, {"status": "running", "owner": self.owner},
-                                  {"status": "failed", "solver_status": "error"}, b)
+            rounds.fail_round(self.store, rid, self.owner, msg, msg_en)
         except FourlinksError:
             log.warning("could not mark round %s failed", rid)
 
@@ -293,50 +243,20 @@ class JobRunner:
         """Mark a queued or running round cancelled (``Conflict`` once it has finished); the
         runner that solves it kills its process within a second (this one at once, another
         server at its next look at the Round)."""
-        for _ in range(5):
-            r = self.store.get("Round", rid)
-            if r is None:
-                raise NotFound(f"轮次 {rid} 不存在", message_en=f"round {rid} not found")
-            st = r.get("status")
-            if st not in RUNNING:
-                raise Conflict(f"轮次状态为 {st}，不能取消", message_en=f"round is {st}; only queued or running rounds "
-                               "can be cancelled")
-            b = Batch()
-            event(b, actor, "round.cancel", [("Round", rid)], from_state=st, to_state="cancelled")
-            try:
-                out = self.store.transition("Round", rid, {"status": st}, {"status": "cancelled"}, b)
-            except Conflict:
-                continue  # it moved queued → running meanwhile: try again
-            with self._lock:
-                ev = self._cancel.get(rid)
-            if ev is not None:
-                ev.set()
-            return out
-        raise Conflict("轮次状态变化过快，请重试", message_en="the round kept changing state; retry")
+        out = rounds.cancel_round(self.store, rid, actor)
+        with self._lock:
+            ev = self._cancel.get(rid)
+        if ev is not None:
+            ev.set()
+        return out
 
     def recover(self) -> int:
         """Queued or running rounds whose owner is dead (its lease lapsed, or it named none)
         are marked failed. Runs at startup and at every heartbeat of the lease."""
-        n = 0
-        for st in RUNNING:
-            for r in self.store.find("Round", {"status": st}):
-                with self._lock:
-                    if r["id"] in self._futures:
-                        continue
-                owner = r.get("owner")
-                if self.lease is not None and self.lease.alive(owner):
-                    continue
-                b = Batch()
-                event(b, Actor("server", "system"), "round.failed", [("Round", r["id"])], from_state=st,
-                      to_state="failed", why="服务进程已停止，任务中断 / interrupted: the server running it stopped",
-                      data={"owner": owner})
-                expect: Props = {"status": st, "owner": owner} if owner is not None else {"status": st}
-                try:
-                    self.store.transition("Round", r["id"], expect, {"status": "failed"}, b)
-                    n += 1
-                except FourlinksError:
-                    pass
-        return n
+        with self._lock:
+            mine = set(self._futures)
+        lease = self.lease
+        return rounds.recover_rounds(self.store, lambda owner: lease is not None and lease.alive(owner), mine)
 
     def shutdown(self) -> None:
         """Stop within seconds: kill the solving processes, mark their rounds and the queued
@@ -350,8 +270,5 @@ class JobRunner:
                 _kill_group(p)
         self._pool.shutdown(wait=True, cancel_futures=True)
         for rid in pending:
-            b = Batch()
-            event(b, Actor("server", "system"), "round.failed", [("Round", rid)], from_state="queued",
-                  to_state="failed", why="服务停止，任务未运行 / the server stopped before it ran")
             with contextlib.suppress(FourlinksError):
-                self.store.transition("Round", rid, {"status": "queued", "owner": self.owner}, {"status": "failed"}, b)
+                rounds.abandon_queued(self.store, rid, self.owner)

@@ -19,10 +19,9 @@ from engine.lists.export import AREA_ORDER
 from engine.lists.headers import DEMAND_STATUSES, ORDER, ORG_KINDS, ORG_LEVELS, SOURCES
 from engine.matching.explain import UNMET_REASONS
 from engine.matching.params import RoundParams, Weights
+from engine.rounds import FINAL, RUNNING
 from engine.taxonomy import DEMAND_CATEGORIES, LEVEL_BY_CODE, RESOURCE_KINDS, TRAVEL_MODES, UNIT_TYPES
 from graph_schema import ID_MAX, ID_PATTERN
-
-from .jobs import FINAL, RUNNING
 
 T = TypeVar("T")
 

@@ -275,7 +275,7 @@ def bench_store(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             out["double_claims"] = double_claims(store, out["round"])
             if not args.skip_city_round:
                 t = time.perf_counter()
-                res = run_round(store, "CZ", RoundParams(year=2026, time_limit=args.city_time_limit), write=False)
+                res = run_round(store, "CZ", RoundParams(year=2026, time_limit=args.city_time_limit))
                 out["city_round_inprocess_seconds"] = round(time.perf_counter() - t, 2)
                 out["city_round_inprocess_projects"] = len(res.projects)
         finally:

@@ -58,7 +58,7 @@ def main() -> None:
         snap = take_snapshot(store, base.scope, base.params.year)
         sep_snap += time.perf_counter() - t1
         applied = apply_changes(snap, base.params, v.changes, v.name)
-        r = run_round(store, base.scope, params_with(applied.params, {}), snapshot=applied.snapshot, write=False,
+        r = run_round(store, base.scope, params_with(applied.params, {}), snapshot=applied.snapshot,
                       run_by="bench")
         sep_solve += r.solve_time
         sep_status.append(r.status)

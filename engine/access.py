@@ -297,6 +297,16 @@ def import_scope_errors(store: GraphStore, p: Principal, records: Mapping[str, S
                             en or f"{value!r} is outside your scope ({scope}); a coordinator imports only its own area",
                             value, rec.kind))
 
+    def check_item(rec: Record, stored: set[str], mine: set[str],
+                   areas: tuple[str, ...] = ("community", "grid")) -> None:
+        """The one walk of a list row: an existing item must already be inside the scope, and
+        each area the row names (community, grid) must be inside."""
+        if rec.id in stored and rec.id not in mine:
+            deny(rec, "id", rec.id)  # type: ignore[arg-type]
+        for key in areas:
+            if rec.values.get(key) and not area_inside(rec.values[key]):
+                deny(rec, key, rec.values[key])
+
     for rec in recs["areas"]:
         parent = rec.values.get("parent")
         if rec.id in stored_areas:
@@ -310,11 +320,7 @@ def import_scope_errors(store: GraphStore, p: Principal, records: Mapping[str, S
                  "a new area needs a parent inside your scope")
     for rec in recs["units"]:
         v = rec.values
-        if rec.id in stored_units and rec.id not in my_units:
-            deny(rec, "id", rec.id)  # type: ignore[arg-type]
-        for key in ("community", "grid"):
-            if v.get(key) and not area_inside(v[key]):
-                deny(rec, key, v[key])
+        check_item(rec, stored_units, my_units)
         for c in v.get("committees") or ():
             if not area_inside(c):
                 deny(rec, "committees", c)
@@ -344,16 +350,10 @@ def import_scope_errors(store: GraphStore, p: Principal, records: Mapping[str, S
                  "a member needs a party organisation or reporting community inside your scope")
     stored_res = ids("Resource", (r.id for r in recs["resources"]))  # type: ignore[misc]
     for rec in recs["resources"]:
-        if rec.id in stored_res and rec.id not in my_resources:
-            deny(rec, "id", rec.id)  # type: ignore[arg-type]
+        check_item(rec, stored_res, my_resources, areas=())
         if not unit_inside(rec.values.get("unit")):
             deny(rec, "unit", rec.values.get("unit") or "")
     stored_dem = ids("Demand", (r.id for r in recs["demands"]))  # type: ignore[misc]
     for rec in recs["demands"]:
-        v = rec.values
-        if rec.id in stored_dem and rec.id not in my_demands:
-            deny(rec, "id", rec.id)  # type: ignore[arg-type]
-        for key in ("community", "grid"):
-            if v.get(key) and not area_inside(v[key]):
-                deny(rec, key, v[key])
+        check_item(rec, stored_dem, my_demands)
     return out

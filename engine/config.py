@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=30.0, alias="FOURLINKS_LEASE_SECONDS", gt=0, le=3600,
                                  description="a server process unheard of this long is dead: its rounds fail "
                                  "and its pending Idempotency-Keys are released")
+    assess_completion_weight: float = Field(default=0.3, alias="FOURLINKS_ASSESS_COMPLETION", ge=0, le=1,
+                                            description="assessment score: weight of completed / agreed projects")
+    assess_rating_weight: float = Field(default=0.3, alias="FOURLINKS_ASSESS_RATING", ge=0, le=1,
+                                        description="assessment score: weight of the mean rating (out of 5)")
+    assess_satisfaction_weight: float = Field(default=0.3, alias="FOURLINKS_ASSESS_SATISFACTION", ge=0, le=1,
+                                              description="assessment score: weight of the mean satisfaction")
+    assess_on_time_weight: float = Field(default=0.1, alias="FOURLINKS_ASSESS_ON_TIME", ge=0, le=1,
+                                         description="assessment score: weight of the on-time rate")
 
     @classmethod
     def load(cls, **overrides: object) -> Settings:

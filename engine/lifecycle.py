@@ -15,7 +15,6 @@ claim is refused while any project holds the demand (``demand_holders``)."""
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from typing import Any
 
 from .audit import Actor, event, now
@@ -496,78 +495,3 @@ def evaluate(
         extra=b,
         data={"rating": rating, "satisfaction": satisfaction, "on_time": on_time},
     )
-
-
-# -- assessment --------------------------------------------------------------------------------
-def _mean(xs: list[float]) -> float | None:
-    return round(sum(xs) / len(xs), 4) if xs else None
-
-
-def assess_unit(store: GraphStore, unit_id: str) -> dict[str, Any]:
-    """考核评价: what a unit claimed, confirmed, completed (on time) and how residents rated it."""
-    unit = store.get("Unit", unit_id)
-    if unit is None:
-        raise NotFound(f"单位 {unit_id} 不存在", message_en=f"unit {unit_id} not found")
-    projects = {a["project"] for a in store.find("Allocation", {"unit": unit_id})}
-    states: dict[str, int] = defaultdict(int)
-    for pid in projects:
-        p = store.get("Project", pid)
-        if p is not None:
-            states[p.get("status", "proposed")] += 1
-    evals = store.find("Evaluation", {"unit": unit_id})
-    claims = store.find("Claim", {"unit": unit_id})
-    reached = sum(states[s] for s in ("confirmed", "in_progress", "completed", "evaluated"))
-    done = states["completed"] + states["evaluated"]
-    rating = _mean([float(e["rating"]) for e in evals if e.get("rating") is not None])
-    satisfaction = _mean([float(e["satisfaction"]) for e in evals if e.get("satisfaction") is not None])
-    on_time = _mean([1.0 if e.get("on_time") else 0.0 for e in evals])
-    score = round(
-        0.3 * (done / reached if reached else 0.0)
-        + 0.3 * ((rating or 0) / 5)
-        + 0.3 * (satisfaction or 0)
-        + 0.1 * (on_time or 0),
-        4,
-    )
-    return {
-        "unit": unit_id,
-        "name": unit.get("name"),
-        "type": unit.get("type"),
-        "claimed": sum(1 for c in claims if c.get("kind") in ("unit_claims_project", "unit_claims_demand")),
-        "declined": sum(1 for c in claims if c.get("status") == "declined"),
-        "confirmed": reached,
-        "completed": done,
-        "on_time_rate": on_time,
-        "mean_rating": rating,
-        "mean_satisfaction": satisfaction,
-        "reliability": unit.get("reliability"),
-        "score": score,
-        "by_state": dict(sorted(states.items())),
-    }
-
-
-def rank_units(store: GraphStore, scope: str, limit: int = 50) -> list[dict[str, Any]]:
-    """The 12345-style ranking of a street's or district's units by their assessment score."""
-    rows = [assess_unit(store, u["id"]) for u in store.units_of(scope)]
-    rows = [r for r in rows if r["confirmed"] or r["claimed"] or r["declined"]] or rows
-    rows.sort(key=lambda r: (-r["score"], -r["completed"], r["unit"]))
-    for i, r in enumerate(rows, 1):
-        r["rank"] = i
-    return rows[:limit]
-
-
-def publish_round(store: GraphStore, round_id: str, actor: Actor, *, version: int | None = None) -> Props:
-    """The coordinator freezes the project list: units may now claim its projects."""
-    r = store.get("Round", round_id)
-    if r is None:
-        raise NotFound(f"轮次 {round_id} 不存在", message_en=f"round {round_id} not found")
-    if r.get("status") != "done":
-        raise Conflict(
-            f"轮次状态为 {r.get('status')}，只有已完成的轮次可以发布",
-            message_en=f"round is {r.get('status')}; only a finished round can be published",
-        )
-    b = Batch()
-    event(b, actor, "round.publish", [("Round", round_id)], from_state="done", to_state="published")
-    expect: Props = {"status": "done"}
-    if version is not None:
-        expect["version"] = version
-    return store.transition("Round", round_id, expect, {"status": "published"}, b)

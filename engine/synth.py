@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from .geo import haversine_m, reach_meters, travel_minutes
+from .matching.candidates import month_mask, pair_allowed
 from .store.base import Batch, Node, Rel
 from .taxonomy import DEMAND_CATEGORIES, LEVEL_RANK, RESOURCE_KINDS
 
@@ -806,39 +807,38 @@ def _confirm_must_cover(demands: list[dict[str, Any]], res: list[tuple[_Unit, di
                         unit_slots: dict[str, int]) -> None:
     """Keep ``must_cover`` only where a single resource can serve the whole demand within its
     reach (travel mode, minutes, level, months, tags), reserving that capacity and a project
-    slot of its unit, the rules of engine.matching.candidates."""
+    slot of its unit: the engine's rule (``candidates.pair_allowed``), with a 5 % margin on
+    reach so that a round with default speeds finds the pair too."""
     by_kind: dict[str, list[int]] = {}
     for i, (_u, r) in enumerate(res):
         by_kind.setdefault(r["category"], []).append(i)
     left = [r["capacity"] for _u, r in res]
     reach_m = [reach_meters(r["reach_minutes"] * 0.95, r["travel_mode"]) for _u, r in res]
-    tag_sets = [set(r["tags"]) for _u, r in res]
-    month_sets = [set(r["months"]) for _u, r in res]
+    tag_sets = [frozenset(r["tags"]) for _u, r in res]
+    month_masks = [month_mask(r["months"]) for _u, r in res]
     slots = dict(unit_slots)
     for d in demands:
         if not d["must_cover"]:
             continue
         dg = d["_grid"]
         dc = grid_comm[dg]
-        need = set(d["tags"])
-        months = set(d["months"])
+        need, months = frozenset(d["tags"]), month_mask(d["months"])
         best: tuple[Any, ...] | None = None
         for kind, f in DEMAND_CATEGORIES[d["category"]].serves:
             for i in by_kind.get(kind, ()):
                 u, r = res[i]
+                # cheap refusals first: north-south distance alone out of reach, no capacity or slot left
                 if abs(r["lat"] - d["lat"]) * M_PER_DEG_LAT > reach_m[i] or left[i] < d["quantity"]:
                     continue
-                if slots[u.id] < 1 or not need <= tag_sets[i] or not months & month_sets[i]:
+                if slots[u.id] < 1:
                     continue
                 level = ("grid" if u.grid == dg else "community" if u.community == dc
                          else "street" if comm_street[u.community] == comm_street[dc]
                          else "district" if comm_dist[u.community] == comm_dist[dc] else "city")
-                if LEVEL_RANK[level] > LEVEL_RANK[r["max_level"]]:
+                minutes = travel_minutes(haversine_m(r["lat"], r["lon"], d["lat"], d["lon"]), r["travel_mode"])
+                if not pair_allowed(minutes, r["reach_minutes"] * 0.95, level, r["max_level"], month_masks[i], months,
+                                    tag_sets[i], need):
                     continue
-                meters = haversine_m(r["lat"], r["lon"], d["lat"], d["lon"])
-                if meters > reach_m[i]:
-                    continue
-                minutes = travel_minutes(meters, r["travel_mode"])
                 key = (LEVEL_RANK[level], -f, minutes, i)
                 if best is None or key < best:
                     best = key

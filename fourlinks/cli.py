@@ -296,8 +296,8 @@ def round_cmd(
 ) -> None:
     """Run the yearly matching round / 运行年度匹配。"""
     from engine.matching.params import RoundParams
-    from engine.matching.round import run_round
     from engine.reports import summary_lines, write_round_files
+    from engine.rounds import run_now
 
     if (preset is None) == (scope is None):
         raise typer.BadParameter("give exactly one of --preset or --scope")
@@ -316,7 +316,7 @@ def round_cmd(
                 def step(stage: str, frac: float) -> None:
                     prog.update(task, completed=frac, description=f"匹配 / {stage}")
 
-                result = run_round(
+                result = run_now(
                     s,
                     scope,
                     params,

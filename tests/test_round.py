@@ -8,7 +8,7 @@ from collections import defaultdict
 import pytest
 
 from engine.errors import InvalidInput, NotFound
-from engine.lifecycle import Actor, claim_project, confirm, decline, publish_round
+from engine.lifecycle import Actor, claim_project, confirm, decline
 from engine.matching.candidates import generate
 from engine.matching.checker import check, objective_of
 from engine.matching.explain import UNMET_REASONS
@@ -16,6 +16,7 @@ from engine.matching.params import RoundParams
 from engine.matching.round import build_problem, run_round
 from engine.matching.snapshot import take_snapshot
 from engine.reports import write_round_files
+from engine.rounds import publish_round, run_now
 from engine.store import EmbeddedStore
 from engine.synth import synthesize
 
@@ -40,7 +41,7 @@ def test_round_respects_capacity_reach_and_every_rule(store: EmbeddedStore) -> N
     snap = take_snapshot(store, SCOPE)
     pairs = generate(snap, PARAMS)
     problem = build_problem(snap, pairs, PARAMS)
-    result = run_round(store, SCOPE, PARAMS, write=False)
+    result = run_round(store, SCOPE, PARAMS)
     allocs = [(a.resource, p.demand, a.amount) for p in result.projects for a in p.allocations]
     from engine.matching.problem import SAllocation
 
@@ -60,21 +61,21 @@ def test_round_respects_capacity_reach_and_every_rule(store: EmbeddedStore) -> N
 
 
 def test_optimiser_beats_or_equals_the_greedy_baseline(store: EmbeddedStore) -> None:
-    result = run_round(store, SCOPE, PARAMS, write=False)
+    result = run_round(store, SCOPE, PARAMS)
     assert result.objective >= result.baseline.objective - 1e-6
     assert result.kpis["coverage_weighted"] >= result.baseline.kpis["coverage_weighted"] - 0.02
     assert result.status in ("OPTIMAL", "FEASIBLE")
 
 
 def test_same_inputs_and_seed_give_the_same_project_list(store: EmbeddedStore) -> None:
-    a = run_round(store, SCOPE, PARAMS, write=False)
-    b = run_round(store, SCOPE, PARAMS, write=False)
+    a = run_round(store, SCOPE, PARAMS)
+    b = run_round(store, SCOPE, PARAMS)
     assert a.input_hash == b.input_hash
     assert a.project_list() == b.project_list()
 
 
 def test_every_unmet_demand_has_a_known_reason_and_projects_a_chinese_reason(store: EmbeddedStore) -> None:
-    result = run_round(store, SCOPE, PARAMS, write=False)
+    result = run_round(store, SCOPE, PARAMS)
     assert result.projects
     for u in result.unmet:
         assert u.reason in UNMET_REASONS
@@ -90,7 +91,7 @@ def test_every_unmet_demand_has_a_known_reason_and_projects_a_chinese_reason(sto
 
 def test_round_is_written_in_one_transaction_with_hash_params_and_who(store: EmbeddedStore) -> None:
     before = store.count("Project")
-    result = run_round(store, SCOPE, PARAMS, run_by="coordinator:test")
+    result = run_now(store, SCOPE, PARAMS, run_by="coordinator:test")
     r = store.get("Round", result.round_id)
     assert r is not None and r["input_hash"] == result.input_hash and r["run_by"] == "coordinator:test"
     assert r["status"] == "done" and '"time_limit"' in r["params"]
@@ -100,7 +101,7 @@ def test_round_is_written_in_one_transaction_with_hash_params_and_who(store: Emb
 
 
 def test_rerun_keeps_confirmed_projects_and_never_reproposes_declined_pairs(store: EmbeddedStore) -> None:
-    first = run_round(store, SCOPE, PARAMS)
+    first = run_now(store, SCOPE, PARAMS)
     publish_round(store, first.round_id, COORDINATOR)
     keep, drop = first.projects[0], first.projects[1]
     unit = keep.allocations[0].unit
@@ -108,7 +109,7 @@ def test_rerun_keeps_confirmed_projects_and_never_reproposes_declined_pairs(stor
     confirm(store, keep.id, COORDINATOR)
     declined_pairs = {(a.resource, drop.demand) for a in drop.allocations}
     decline(store, drop.id, COORDINATOR, reason="场地冲突")
-    second = run_round(store, SCOPE, PARAMS, parent=first.round_id)
+    second = run_now(store, SCOPE, PARAMS, parent=first.round_id)
     kept = {(a.resource, a.amount) for p in second.projects if p.demand == keep.demand for a in p.allocations}
     assert {(a.resource, a.amount) for a in keep.allocations} <= kept
     new_pairs = {(a.resource, p.demand) for p in second.projects for a in p.allocations}
@@ -117,7 +118,7 @@ def test_rerun_keeps_confirmed_projects_and_never_reproposes_declined_pairs(stor
 
 
 def test_round_files_have_chinese_headers(store: EmbeddedStore, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    result = run_round(store, SCOPE, PARAMS, write=False)
+    result = run_round(store, SCOPE, PARAMS)
     files = write_round_files(result, tmp_path, "zh")
     assert {f.name for f in files} == {"projects.csv", "projects.xlsx", "unmet.csv", "unmet.xlsx"}
     head = (tmp_path / "projects.csv").read_text(encoding="utf-8-sig").splitlines()[0]
@@ -126,9 +127,9 @@ def test_round_files_have_chinese_headers(store: EmbeddedStore, tmp_path) -> Non
 
 def test_unknown_or_empty_scope_is_a_clear_error(store: EmbeddedStore) -> None:
     with pytest.raises(NotFound):
-        run_round(store, "NO-SUCH-SCOPE", PARAMS, write=False)
+        run_round(store, "NO-SUCH-SCOPE", PARAMS)
     with pytest.raises(InvalidInput):
-        run_round(store, SCOPE, PARAMS.model_copy(update={"year": 1999}), write=False)
+        run_round(store, SCOPE, PARAMS.model_copy(update={"year": 1999}))
 
 
 def test_objective_reported_is_the_checkers(store: EmbeddedStore) -> None:
@@ -147,8 +148,8 @@ def test_round_on_neo4j_equals_round_on_embedded(neo4j_store_session, city: Embe
     neo.clear()
     neo.apply_schema()
     neo.bulk_load(synthesize("chizhou", seed=3))
-    emb = run_round(city.copy(), SCOPE, PARAMS, write=False)
-    n4j = run_round(neo, SCOPE, PARAMS)
+    emb = run_round(city.copy(), SCOPE, PARAMS)
+    n4j = run_now(neo, SCOPE, PARAMS)
     assert n4j.input_hash == emb.input_hash
     assert n4j.project_list() == emb.project_list()
     assert neo.get("Round", n4j.round_id)["input_hash"] == emb.input_hash
@@ -160,7 +161,7 @@ def test_recommendation_for_an_unmet_demand_respects_what_is_already_held(store:
     from engine.lifecycle import holding_allocations
     from engine.matching.recommend import recommend
 
-    first = run_round(store, SCOPE, PARAMS)
+    first = run_now(store, SCOPE, PARAMS)
     publish_round(store, first.round_id, COORDINATOR)
     target = next(u for u in first.unmet if u.reason in ("capacity_taken", "unit_limit", "partner_limit",
                                                            "low_value", "not_splittable"))

@@ -16,8 +16,8 @@ import yaml
 
 from engine.matching.candidates import generate
 from engine.matching.params import RoundParams, Weights
-from engine.matching.round import run_round
 from engine.matching.snapshot import Place, SCommunity, SDemand, Snapshot, SResource, SUnit, take_snapshot
+from engine.rounds import run_now
 from engine.whatif import ScenarioError, load_spec, run_scenario, run_scenario_file, scenario_json
 from engine.whatif.apply import apply_changes
 from engine.whatif.pool import CandidatePool
@@ -267,7 +267,7 @@ def test_live_data_unchanged():
     """A stored-round base reads the live store and writes nothing: same counts, same props,
     no Round, Project or Event added."""
     live = preset_store("chizhou", 1, 2026).copy()
-    base = run_round(live, SCOPE, RoundParams(time_limit=TL), run_by="test")  # a stored round to start from
+    base = run_now(live, SCOPE, RoundParams(time_limit=TL), run_by="test")  # a stored round to start from
     counts = live.counts()
     probe = {lab: [n["id"] for n in live.find(lab, limit=3)] for lab in ("Unit", "Resource", "Demand", "Round")}
     before = {lab: [live.get(lab, i) for i in ids] for lab, ids in probe.items()}

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from engine import lifecycle
+from engine import rounds
 from engine.access import WHAT_IF_PREFIX, is_what_if, require
-from engine.errors import Conflict, NotFound
+from engine.errors import Conflict
 from engine.matching.params import RoundParams
+from engine.rounds import load_round
 from engine.store.base import GraphStore, Props
 
 from ..deps import JobsDep, PrincipalDep, StoreDep
@@ -35,13 +36,6 @@ from .projects import IfMatchOpt, filtered_projects
 router = APIRouter(tags=["rounds"])
 
 RoundId = path_id("轮次编号 / round id")
-
-
-def load_round(store: GraphStore, rid: str) -> Props:
-    r = store.get("Round", rid)
-    if r is None:
-        raise NotFound(f"轮次 {rid} 不存在", message_en=f"round {rid} not found")
-    return r
 
 
 def round_view(jobs: JobRunner, r: Props, *, full: bool = False) -> dict[str, Any]:
@@ -146,10 +140,8 @@ def publish(round_id: RoundId, store: StoreDep, jobs: JobsDep, principal: Princi
     def run() -> tuple[int, Any, dict[str, str]]:
         r = load_round(store, round_id)
         require(store, principal, "round.publish", areas=[r["scope"]], what=("发布此轮次", "publish this round"))
-        if is_what_if(r):
-            raise Conflict("模拟推演的轮次不能发布", message_en="a what-if round cannot be published")
-        out = lifecycle.publish_round(store, round_id, principal.actor(),
-                                      version=if_match_version(if_match, required=False))
+        out = rounds.publish_round(store, round_id, principal.actor(),
+                                   version=if_match_version(if_match, required=False))
         return 200, round_view(jobs, out, full=True), {"ETag": etag(out.get("version"))}
 
     return idem.run(run)
@@ -160,13 +152,8 @@ def publish(round_id: RoundId, store: StoreDep, jobs: JobsDep, principal: Princi
 def rerun(round_id: RoundId, store: StoreDep, jobs: JobsDep, principal: PrincipalDep, idem: IdemDep,
           body: RoundRerun | None = None) -> Response:
     def run() -> tuple[int, Any, dict[str, str]]:
-        r = decode(load_round(store, round_id))
-        if r.get("status") != "published":
-            raise Conflict("只能对已发布的轮次进行二次匹配", message_en="only a published round can be re-rounded")
-        params = (body.params if body and body.params else None) or RoundParams.model_validate(r.get("params") or {})
-        if params.year is None and r.get("year") is not None:
-            params = params.model_copy(update={"year": r["year"]})
-        return _submit(store, jobs, principal, r["scope"], params, what_if=False, parent=round_id)
+        scope, params = rounds.rerun_params(load_round(store, round_id), body.params if body else None)
+        return _submit(store, jobs, principal, scope, params, what_if=False, parent=round_id)
 
     return idem.run(run)
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -51,31 +53,71 @@ def demand_weight(d: SDemand, w: Weights) -> float:
     return d.priority * (1.0 + w.support * math.log1p(max(0, d.support)))
 
 
-def pair_terms(
-    d: SDemand, r: SResource, f: float, minutes: float, reach: float, level: str, reliability: float, w: Weights
-) -> dict[str, float]:
-    """Score terms per unit of amount. Scaling by weight / quantity makes covering a whole
-    demand worth its weight whatever the measure (hours, yuan, places)."""
-    per = demand_weight(d, w) / d.quantity
-    nearest = 1.0 - LEVEL_RANK[level] / (len(LEVELS) - 1)
+TERMS = ("coverage", "locality", "reliability", "travel")
+"""The score terms of a pair, in the order they are summed."""
+
+
+def score_terms(per: Any, f: Any, level_rank: Any, reliability: Any, minutes: Any, reach: Any,
+                w: Weights) -> dict[str, Any]:
+    """The one pair scoring, per unit of amount: ``per`` is the demand's weight / quantity,
+    ``f`` the taxonomy fit, ``level_rank`` the pair's level (0 = same grid), ``minutes`` the
+    travel time within ``reach``. Scaling by weight / quantity makes covering a whole demand
+    worth its weight whatever the measure (hours, yuan, places). Numbers or numpy arrays alike:
+    ``generate`` and the what-if pool score whole arrays with it, ``pair_terms`` one pair."""
     return {
         "coverage": per * w.coverage * f,
-        "locality": per * w.locality * nearest,
+        "locality": per * w.locality * (1.0 - level_rank / (len(LEVELS) - 1)),
         "reliability": per * w.reliability * reliability,
-        "travel": -per * w.travel * min(1.0, minutes / reach) if reach > 0 else 0.0,
+        "travel": -per * w.travel * np.minimum(1.0, minutes / reach),
     }
 
 
-def _months_ok(r: SResource, d: SDemand) -> bool:
-    return not r.months or not d.months or bool(set(r.months) & set(d.months))
+def pair_terms(
+    d: SDemand, r: SResource, f: float, minutes: float, reach: float, level: str, reliability: float, w: Weights
+) -> dict[str, float]:
+    """Score terms of one pair (see ``score_terms``)."""
+    t = score_terms(demand_weight(d, w) / d.quantity, f, LEVEL_RANK[level], reliability, minutes,
+                    reach if reach > 0 else 1.0, w)
+    out = {k: float(t[k]) for k in TERMS}
+    if reach <= 0:
+        out["travel"] = 0.0
+    return out
 
 
-def _tags_ok(r: SResource, d: SDemand) -> bool:
-    return set(d.tags) <= set(r.tags)
+def pair_of(resource: str, demand: str, f: float, minutes: float, level: str, terms: dict[str, Any],
+            o: int | None = None) -> Pair:
+    """A ``Pair`` from its terms (the ``o``-th element of each when they are arrays); its score
+    is their sum, in ``TERMS`` order."""
+    t = {k: float(terms[k] if o is None else terms[k][o]) for k in TERMS}
+    return Pair(resource, demand, f, minutes, level, float(sum(t.values())), t)
 
 
-def _month_mask(months: tuple[int, ...]) -> int:
+def tags_carried(r_tags: AbstractSet[str], d_tags: AbstractSet[str]) -> bool:
+    """The resource carries every tag the demand requires (weekend, evening, home visits)."""
+    return d_tags <= r_tags
+
+
+def month_mask(months: Iterable[int]) -> int:
+    """Months as a 12-bit mask; none listed means all year."""
     return sum(1 << (m - 1) for m in months if 1 <= m <= 12) or 0xFFF
+
+
+def in_reach(minutes: Any, reach: Any, level_rank: Any, max_rank: Any, r_months: Any, d_months: Any) -> Any:
+    """The one rule of a pair whose kind can serve the demand: travel within the resource's
+    reach, the pair's administrative level within its ``max_level``, and the months (as
+    ``month_mask``) overlapping. Numbers or numpy arrays alike: ``generate`` filters whole arrays
+    with it, ``pair_allowed`` (the synthetic city) one pair."""
+    return (minutes <= reach) & (level_rank <= max_rank) & ((r_months & d_months) != 0)
+
+
+def pair_allowed(minutes: float, reach: float, level: str, max_level: str, r_months: int, d_months: int,
+                 r_tags: AbstractSet[str], d_tags: AbstractSet[str]) -> bool:
+    """One pair by the candidate rules (``in_reach``, and the resource carrying every tag the
+    demand requires); kind fit and bans are the caller's. Months come as ``month_mask`` values
+    and tags as sets, so a caller testing many pairs computes them once per resource and demand."""
+    top = len(LEVELS) - 1
+    return bool(in_reach(minutes, reach, LEVEL_RANK[level], LEVEL_RANK.get(max_level, top), r_months, d_months)) \
+        and tags_carried(r_tags, d_tags)
 
 
 def _codes(places: list[Place], none: int, table: dict[str, int]) -> np.ndarray:
@@ -101,7 +143,7 @@ def generate(snap: Snapshot, params: RoundParams) -> list[Pair]:
     demands = list(snap.demands)
     codes: dict[str, int] = {}
     d_codes = _codes([d.place for d in demands], -1, codes)
-    d_mask = np.array([_month_mask(d.months) for d in demands], dtype=np.int64)
+    d_mask = np.array([month_mask(d.months) for d in demands], dtype=np.int64)
     d_weight = np.array([demand_weight(d, w) / d.quantity for d in demands])
     d_lat = np.array([d.place.lat for d in demands])
     d_lon = np.array([d.place.lon for d in demands])
@@ -142,24 +184,18 @@ def generate(snap: Snapshot, params: RoundParams) -> list[Pair]:
         same = rc == dc
         level = np.where(same[:, 0], 0, np.where(same[:, 1], 1, np.where(same[:, 2], 2, np.where(same[:, 3], 3, 4))))
         r_max = np.array([LEVEL_RANK.get(r.max_level, top_rank) for r in rs])[ri]
-        r_mask = np.array([_month_mask(r.months) for r in rs], dtype=np.int64)[ri]
-        ok = (minutes <= reach) & (level <= r_max) & ((r_mask & d_mask[di]) != 0)
+        r_mask = np.array([month_mask(r.months) for r in rs], dtype=np.int64)[ri]
+        ok = in_reach(minutes, reach, level, r_max, r_mask, d_mask[di])
         check = ok & d_tagged[di] if not banned else ok.copy()
         for j in np.flatnonzero(check):
             r, d = rs[ri[j]], demands[di[j]]
-            if (r.id, d.id) in banned or not _tags_ok(r, d):
+            if (r.id, d.id) in banned or not tags_carried(set(r.tags), set(d.tags)):
                 ok[j] = False
         di, ri, minutes, level = di[ok], ri[ok], minutes[ok], level[ok]
         f = np.array([fit(c, kind) for c in cats])[d_cat[di]]
         rel = np.array([reliability.get(r.unit, 0.8) for r in rs])[ri]
-        per = d_weight[di]
-        terms = (
-            per * w.coverage * f,
-            per * w.locality * (1.0 - level / top_rank),
-            per * w.reliability * rel,
-            -per * w.travel * np.minimum(1.0, minutes / reach),
-        )
-        found.append((di, ri + base, minutes, level, f, *terms))
+        t = score_terms(d_weight[di], f, level, rel, minutes, reach, w)
+        found.append((di, ri + base, minutes, level, f, *(t[k] for k in TERMS)))
     if found:
         cols = [np.concatenate(c) for c in zip(*found, strict=True)]
     else:
@@ -180,24 +216,12 @@ def generate(snap: Snapshot, params: RoundParams) -> list[Pair]:
             keep[j] = (resources[int(ri[o])].id, demands[int(di[o])].id) in pinned_pairs
         caps = np.array([r.capacity for r in resources], dtype=np.int64)
         keep_sole_cover(keep, ds, ri[order], demands, caps, must_cover_rule(params), params)
+        terms = dict(zip(TERMS, (t_cov, t_loc, t_rel, t_trav), strict=True))
         for o in order[keep]:
             d = demands[int(di[o])]
             r = resources[int(ri[o])]
             by_demand[d.id].append(
-                Pair(
-                    r.id,
-                    d.id,
-                    float(f[o]),
-                    float(minutes[o]),
-                    LEVELS[int(level[o])].code,
-                    float(score[o]),
-                    {
-                        "coverage": float(t_cov[o]),
-                        "locality": float(t_loc[o]),
-                        "reliability": float(t_rel[o]),
-                        "travel": float(t_trav[o]),
-                    },
-                )
+                pair_of(r.id, d.id, float(f[o]), float(minutes[o]), LEVELS[int(level[o])].code, terms, int(o))
             )
     pinned = {(r, d) for r, d, _ in snap.pins}
     have = {(p.resource, p.demand) for ps in by_demand.values() for p in ps}
@@ -214,7 +238,7 @@ def generate(snap: Snapshot, params: RoundParams) -> list[Pair]:
         level = pair_level(r.place, d.place)
         f = fit(d.category, r.kind) or 0.5
         terms = pair_terms(d, r, f, minutes, reach, level, reliability.get(r.unit, 0.8), w)
-        by_demand[did].append(Pair(rid, did, f, minutes, level, sum(terms.values()), terms))
+        by_demand[did].append(pair_of(rid, did, f, minutes, level, terms))
     out: list[Pair] = []
     for did in sorted(by_demand):
         # the cap was applied above; pairs kept past it on purpose (pins, sole covers) stay
@@ -262,12 +286,3 @@ def keep_sole_cover(
             continue
         alone = np.flatnonzero(cap[ri[s:e]] >= d.quantity)[:k]
         keep[s + alone] = True
-
-
-def reachable_reason(snap: Snapshot, d: SDemand) -> str:
-    """Why a demand has no candidate: nothing of a compatible kind in the scope at all, or
-    compatible resources exist but none within reach (time, level, months or tags)."""
-    compatible = [r for r in snap.resources if fit(d.category, r.kind) > 0]
-    if not compatible:
-        return "no_compatible"
-    return "out_of_reach"

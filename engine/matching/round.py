@@ -1,33 +1,28 @@
 """The yearly round: snapshot → candidates → problem → solve → project list, unmet list,
-KPIs, compared with the greedy baseline, and written to the store in one transaction."""
+KPIs, compared with the greedy baseline. Computing only: engine/rounds.py decides what a round
+starts from and writes it."""
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-import orjson
 from pydantic import BaseModel, Field
 
-from ..audit import now as _now
-from ..audit import utcnow
 from ..errors import InvalidInput
-from ..store.base import Batch, GraphStore
-from .candidates import Pair, demand_weight, generate, must_cover_rule, reachable_reason
+from ..store.base import GraphStore
+from .candidates import Pair, demand_weight, generate, must_cover_rule
 from .explain import project_reason, unmet_label
 from .greedy import greedy, nearest_first
 from .kpis import compute_kpis
 from .params import RoundParams
 from .problem import PCandidate, PDemand, PObjective, PPair, PPin, PResource, Problem, PUnit, SAllocation, SolveParams
-from .snapshot import SDemand, Snapshot, SResource, take_snapshot
+from .snapshot import Snapshot, take_snapshot
 from .solver import solve
+from .unmet import unmet_reason
 
 Progress = Callable[[str, float], None]
-
-ACTIVE = ("confirmed", "in_progress", "completed", "evaluated")
-"""Project states that a re-round keeps pinned: the two sides have agreed."""
-
 
 class AllocationOut(BaseModel):
     resource: str
@@ -158,44 +153,6 @@ def build_problem(snap: Snapshot, pairs: list[Pair], params: RoundParams) -> Pro
     )
 
 
-def _unmet_reason(
-    d: SDemand,
-    pairs_of: list[Pair],
-    snap: Snapshot,
-    res: dict[str, SResource],
-    limit: dict[str, int | None],
-    used: dict[str, int],
-    unit_projects: dict[str, set[str]],
-    partners: dict[str, set[str]],
-    covered: int,
-) -> str:
-    """The first rule, in the order a coordinator would check, that kept the demand short."""
-    if not pairs_of:
-        return reachable_reason(snap, d)
-    remaining = d.quantity - covered
-    free = [
-        p
-        for p in pairs_of
-        if res[p.resource].capacity - used[p.resource] >= min(res[p.resource].min_allocation, remaining)
-    ]
-    if not free:
-        return "capacity_taken"
-    open_units = [
-        p
-        for p in free
-        if limit.get(res[p.resource].unit) is None
-        or len(unit_projects[res[p.resource].unit]) < (limit.get(res[p.resource].unit) or 0)
-        or d.id in unit_projects[res[p.resource].unit]
-    ]
-    if not open_units:
-        return "unit_limit"
-    if d.max_partners is not None and len(partners[d.id]) >= d.max_partners:
-        return "partner_limit"
-    if not d.splittable and not any(res[p.resource].capacity - used[p.resource] >= d.quantity for p in open_units):
-        return "not_splittable"
-    return "low_value"
-
-
 def assemble(
     snap: Snapshot,
     pairs: list[Pair],
@@ -203,9 +160,11 @@ def assemble(
     allocations: list[SAllocation],
     params: RoundParams,
     round_id: str,
-    conflicts: set[str] = frozenset(),  # type: ignore[assignment]
+    diagnosis: Mapping[str, str] | None = None,
 ) -> tuple[list[ProjectOut], list[UnmetOut]]:
-    """Projects (best first) and unmet demands with reasons, from a set of allocations."""
+    """Projects (best first) and unmet demands with reasons, from a set of allocations;
+    ``diagnosis`` is the solver's reason for each must-cover demand it left short."""
+    diagnosis = diagnosis or {}
     pmap = {(p.resource, p.demand): p for p in pairs}
     pairs_by_d: dict[str, list[Pair]] = defaultdict(list)
     for p in pairs:
@@ -279,13 +238,8 @@ def assemble(
                 )
             )
         if covered < d.quantity:
-            code = (
-                "must_cover_infeasible"
-                if d.id in conflicts
-                else _unmet_reason(
-                    d, pairs_by_d.get(d.id, []), snap, res, limit, used, unit_projects, partners, covered
-                )
-            )
+            code = unmet_reason(d, pairs_by_d.get(d.id, []), snap, res, limit, used, unit_projects, partners,
+                                covered, diagnosis.get(d.id))
             unmet.append(
                 UnmetOut(
                     demand=d.id,
@@ -303,35 +257,27 @@ def assemble(
     return projects, unmet
 
 
-def new_round_id(scope: str, year: int | None) -> str:
-    return f"RND-{year or 'all'}-{scope}-{utcnow().strftime('%Y%m%d%H%M%S%f')}"
-
-
-
 def run_round(
     store: GraphStore,
     scope: str,
     params: RoundParams | None = None,
     *,
     run_by: str = "cli",
-    parent: str | None = None,
-    write: bool = True,
     progress: Progress | None = None,
     snapshot: Snapshot | None = None,
     round_id: str | None = None,
     pairs: list[Pair] | None = None,
 ) -> RoundResult:
-    """Run a yearly round on a scope. ``parent`` makes it a re-round of a published round:
-    confirmed projects pinned, declined pairs banned, changes to the published list penalised.
-    ``pairs`` are candidate pairs already generated for ``snapshot`` (what-if variants share
-    them); None generates them."""
+    """Compute a yearly round on a scope and return it; nothing is written. A re-round is a
+    ``snapshot`` carrying its parent's pins, bans and reference (engine/rounds.py builds it and
+    stores the result). ``pairs`` are candidate pairs already generated for ``snapshot``
+    (what-if variants share them); None generates them. Without ``round_id`` the result is a
+    draft (``RND-<year>-<scope>-draft``): ids of stored rounds come from engine/rounds.py."""
     params = params or RoundParams()
     say = progress or (lambda stage, frac: None)
     t0 = time.perf_counter()
     say("snapshot", 0.05)
     snap = snapshot or take_snapshot(store, scope, params.year)
-    if parent is not None:
-        snap = with_revision_context(store, snap, parent)
     if not snap.demands:
         raise InvalidInput(f"范围 {scope} 没有需求清单", message_en=f"scope {scope} has no demand list")
     say("candidates", 0.15)
@@ -351,9 +297,9 @@ def run_round(
     )
     solve_time = time.perf_counter() - t1
     say("explain", 0.9)
-    rid = round_id or new_round_id(scope, snap.year)
-    conflicts = {c.demand for c in sol.conflicts}
-    projects, unmet = assemble(snap, pairs, problem, list(sol.allocations), params, rid, conflicts)
+    rid = round_id or f"RND-{snap.year or 'all'}-{scope}-draft"
+    diagnosis = {c.demand: c.reason for c in sol.conflicts}
+    projects, unmet = assemble(snap, pairs, problem, list(sol.allocations), params, rid, diagnosis)
     pmap = {(p.resource, p.demand): p for p in pairs}
     kpis = compute_kpis(snap, pmap, [(a.resource, a.demand, a.amount) for a in sol.allocations], params.weights)
     from .checker import objective_of
@@ -381,108 +327,6 @@ def run_round(
         unmet=unmet,
         params=params.model_dump(mode="json"),
         run_by=run_by,
-        parent=parent,
     )
-    if write:
-        say("write", 0.95)
-        store.write(round_batch(result))
     say("done", 1.0)
     return result
-
-
-def round_batch(result: RoundResult, status: str = "done") -> Batch:
-    """The Round with its Projects, Allocations and the audit Event, as one atomic write."""
-    b = Batch()
-    now = _now()
-    b.node(
-        "Round",
-        result.round_id,
-        name=f"{result.scope} {result.year}",
-        year=result.year,
-        scope=result.scope,
-        params=orjson.dumps(result.params).decode(),
-        input_hash=result.input_hash,
-        run_by=result.run_by,
-        status=status,
-        solver_status=result.status,
-        objective=result.objective,
-        bound=result.bound,
-        gap=result.gap,
-        kpis=orjson.dumps(result.kpis).decode(),
-        baseline=orjson.dumps(result.baseline.model_dump()).decode(),
-        unmet=orjson.dumps([u.model_dump() for u in result.unmet]).decode(),
-        created_at=now,
-        parent=result.parent,
-        version=1,
-    )
-    if result.parent:
-        b.rel("REVISES", "Round", result.round_id, "Round", result.parent)
-    for p in result.projects:
-        b.node(
-            "Project",
-            p.id,
-            name=p.demand_name,
-            round=result.round_id,
-            demand=p.demand,
-            status="proposed",
-            score=p.score,
-            terms=orjson.dumps(p.terms).decode(),
-            reason_zh=p.reason_zh,
-            reason_en=p.reason_en,
-            covered=p.covered,
-            version=1,
-            updated_at=now,
-        )
-        b.rel("PROPOSES", "Round", result.round_id, "Project", p.id)
-        b.rel("FULFILS", "Project", p.id, "Demand", p.demand)
-        for a in p.allocations:
-            aid = f"{p.id}-{a.resource}"
-            b.node(
-                "Allocation",
-                aid,
-                project=p.id,
-                resource=a.resource,
-                unit=a.unit,
-                amount=a.amount,
-                score=a.score,
-                terms=orjson.dumps(a.terms).decode(),
-                travel_minutes=a.travel_minutes,
-                level=a.level,
-            )
-            b.rel("HAS", "Project", p.id, "Allocation", aid)
-            b.rel("DRAWS_ON", "Allocation", aid, "Resource", a.resource)
-    eid = f"EV-{result.round_id}"
-    b.node(
-        "Event",
-        eid,
-        at=now,
-        actor=result.run_by,
-        action="round.run",
-        about=[result.round_id],
-        to_state=status,
-        input_hash=result.input_hash,
-        why=f"{len(result.projects)} projects, {len(result.unmet)} unmet, status {result.status}",
-        data=orjson.dumps({"objective": result.objective, "gap": result.gap}).decode(),
-    )
-    b.rel("ABOUT", "Event", eid, "Round", result.round_id)
-    return b
-
-
-def with_revision_context(store: GraphStore, snap: Snapshot, parent: str) -> Snapshot:
-    """Pins, bans and the reference list a re-round of ``parent`` must respect."""
-    from dataclasses import replace
-
-    pins: list[tuple[str, str, int]] = []
-    reference: list[tuple[str, str]] = []
-    for p in store.find("Project", {"round": parent}):
-        lines = store.find("Allocation", {"project": p["id"]})
-        if p.get("status") in ACTIVE:
-            pins.extend((a["resource"], p["demand"], int(a["amount"])) for a in lines)
-        if p.get("status") != "declined":
-            reference.extend((a["resource"], p["demand"]) for a in lines)
-    bans = {
-        (c["resource"], c["demand"])
-        for c in store.find("Claim", {"status": "declined"})
-        if c.get("resource") and c.get("demand")
-    }
-    return replace(snap, pins=tuple(sorted(pins)), bans=tuple(sorted(bans)), reference=tuple(sorted(set(reference))))

@@ -17,7 +17,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..matching.candidates import Pair, demand_weight, generate, keep_sole_cover, must_cover_rule
+from ..matching.candidates import (
+    Pair,
+    demand_weight,
+    generate,
+    keep_sole_cover,
+    must_cover_rule,
+    pair_of,
+    score_terms,
+)
 from ..matching.params import RoundParams
 from ..matching.snapshot import Snapshot
 from ..taxonomy import LEVEL_RANK, LEVELS
@@ -131,13 +139,8 @@ class CandidatePool:
                     mask[j] = False
         di, ri = self.d[mask], self.r[mask]
         fit, minutes, level = self.fit[mask], self.minutes[mask], self.level[mask]
-        top = len(LEVELS) - 1
-        p = per[di]
-        t_cov = p * w.coverage * fit
-        t_loc = p * w.locality * (1.0 - level / top)
-        t_rel = p * w.reliability * rel[ri]
-        t_trav = -p * w.travel * np.minimum(1.0, minutes / reach[ri])
-        score = t_cov + t_loc + t_rel + t_trav
+        terms = score_terms(per[di], fit, level, rel[ri], minutes, reach[ri], w)
+        score = terms["coverage"] + terms["locality"] + terms["reliability"] + terms["travel"]
         order = np.lexsort((ri, minutes, -score, di))
         if len(order):
             ds = di[order]
@@ -154,13 +157,8 @@ class CandidatePool:
             kept = order
         kept = kept[np.lexsort((ri[kept], di[kept]))] if len(kept) else kept
         codes = [lv.code for lv in LEVELS]
-        out: list[Pair] = []
-        for o in kept.tolist():
-            out.append(Pair(self.resource_ids[ri[o]], self.demand_ids[di[o]], float(fit[o]), float(minutes[o]),
-                            codes[level[o]], float(score[o]), {
-                                "coverage": float(t_cov[o]), "locality": float(t_loc[o]),
-                                "reliability": float(t_rel[o]), "travel": float(t_trav[o]),
-                            }))
+        out = [pair_of(self.resource_ids[ri[o]], self.demand_ids[di[o]], float(fit[o]), float(minutes[o]),
+                       codes[level[o]], terms, o) for o in kept.tolist()]
         if snap.pins:  # pinned pairs outside the pool's rules: let generate decide them
             have = {(q.resource, q.demand) for q in out}
             if any((r, d) not in have for r, d, _ in snap.pins):

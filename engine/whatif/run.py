@@ -7,8 +7,8 @@ Where the base comes from:
   (kept in a small per-process cache, since it is only ever read);
 * ``folder``: the list files are imported into a private in-memory ``EmbeddedStore``;
 * ``round``: the stored round's scope, year and params are read from the live store, and the
-  snapshot is taken from it — reads only. Every round of the scenario runs with
-  ``write=False`` on a read-only view of the store, which raises on any write.
+  snapshot is taken from it — reads only. Every round of the scenario is computed
+  (``run_round`` never writes) on a read-only view of the store, which raises on any write.
 
 Sharing: the snapshot is taken once; candidate pairs come from a ``CandidatePool`` shared by
 every run with the same travel speeds (see ``pool.py``), so a variant that removes or scales
@@ -245,7 +245,7 @@ def run_scenario(
         made[sigs[i]] = pairs
         t_cand += time.perf_counter() - t1
         try:
-            result = run_round(base.store, base.scope, applied.params, snapshot=applied.snapshot, write=False,
+            result = run_round(base.store, base.scope, applied.params, snapshot=applied.snapshot,
                                run_by="whatif", round_id=f"WHATIF-{spec.name}-{name}", pairs=pairs)
         except FourlinksError as e:
             raise type(e)(f"方案 {name}：{e.message}", message_en=f"variant {name}: {e.message_en}") from e

@@ -13,11 +13,11 @@ from fastapi.testclient import TestClient
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from api import create_app
-from api.jobs import FINAL, RUNNING
 from api.routes.scenarios import FILES
 from engine.access import ROLES
 from engine.lifecycle import STATES
 from engine.lists.headers import ORDER
+from engine.rounds import FINAL, RUNNING
 from engine.taxonomy import DEMAND_CATEGORIES, RESOURCE_KINDS, TRAVEL_MODES, UNIT_TYPES
 
 DOC = create_app().openapi()
