@@ -49,6 +49,16 @@ STATE_LABELS = {
     "withdrawn": ("已撤回", "withdrawn"),
 }
 HOLDING = ("proposed", "claimed", "confirmed", "in_progress")
+ROUND_STATE_LABELS = {
+    "queued": ("排队中", "queued"),
+    "running": ("匹配中", "running"),
+    "done": ("已完成", "done"),
+    "published": ("已发布", "published"),
+    "failed": ("失败", "failed"),
+    "cancelled": ("已取消", "cancelled"),
+}
+"""What a coordinator reads for a round's (or a what-if job's) status; the states themselves are
+the job runner's (api.jobs.RUNNING and FINAL), checked against this table by the tests."""
 RELIABILITY_MEMORY = 0.7
 """Share of a unit's reliability kept from the past when a new evaluation arrives."""
 
