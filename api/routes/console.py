@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from engine.access import ACTIONS, ROLE_ZH, can, in_scope, is_what_if, require
 from engine.errors import NotFound
 from engine.lifecycle import HOLDING, ROUND_STATE_LABELS, STATE_LABELS
-from engine.lists.headers import DEMAND_STATUSES
+from engine.lists.headers import DEMAND_STATUSES, LISTS
 from engine.matching.explain import TERM_LABELS
 from engine.matching.problem import STATUS_LABELS
 from engine.matching.round import STAGE_LABELS
@@ -73,6 +73,7 @@ class Taxonomy(BaseModel):
     stages: list[Label] = Field(description="匹配与推演的进度阶段 / progress stages of a round or what-if job")
     solver_statuses: list[Label] = Field(description="求解状态 / solver statuses")
     score_terms: list[Label] = Field(description="得分构成项 / score terms of an allocation")
+    list_kinds: list[Label] = Field(description="清单种类（导入报告的各清单条数）/ the lists of an import")
 
 
 class Dimension(BaseModel):
@@ -164,6 +165,7 @@ def taxonomy(principal: PrincipalDep) -> dict:
         "stages": pairs({**ROUND_STATE_LABELS, **STAGE_LABELS, **WHATIF_STAGE_LABELS}),
         "solver_statuses": pairs(STATUS_LABELS),
         "score_terms": pairs(TERM_LABELS),
+        "list_kinds": [{"code": k, "zh": s.zh, "en": s.en} for k, s in LISTS.items()],
     }
 
 

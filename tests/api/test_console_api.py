@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from api import create_app
 from engine.config import Settings
-from engine.lists.headers import DEMAND_STATUSES
+from engine.lists.headers import DEMAND_STATUSES, ORDER
 from engine.matching.params import RoundParams
 from engine.matching.problem import Status
 from engine.matching.round import run_round
@@ -44,10 +44,12 @@ def test_every_state_the_console_shows_has_a_chinese_label(client: TestClient) -
     from api.jobs import FINAL, RUNNING
 
     t = client.get(f"{V1}/taxonomy", headers=ADMIN).json()
-    zh = {g: {x["code"]: x["zh"] for x in t[g]} for g in ("round_states", "demand_states", "stages", "solver_statuses")}
+    groups = ("round_states", "demand_states", "stages", "solver_statuses", "list_kinds")
+    zh = {g: {x["code"]: x["zh"] for x in t[g]} for g in groups}
     assert set(RUNNING + FINAL) <= set(zh["round_states"]) and zh["round_states"]["published"] == "已发布"
     assert set(DEMAND_STATUSES.codes) == set(zh["demand_states"]) and zh["demand_states"]["open"] == "待匹配"
     assert set(get_args(Status)) == set(zh["solver_statuses"])
+    assert list(zh["list_kinds"]) == list(ORDER) and zh["list_kinds"]["demands"] == "需求清单"
     said: list[str] = []
     store = EmbeddedStore()
     store.write(small_city())

@@ -79,6 +79,7 @@ def test_good_import_round_and_publish(page: Page, server: Server, city_files: l
     expect(tid(page, "total")).to_have_text("共 0 条")  # a dry run writes nothing
     tid(page, "apply").click()
     expect(tid(page, "import-result")).to_contain_text("导入完成")
+    expect(tid(page, "import").locator(".el-descriptions")).to_contain_text("需求清单")  # the list's name, not its code
     expect(tid(page, "total")).to_have_text("共 10 条")
     expect(tid(page, "list-table")).to_contain_text("医疗服务")
 
