@@ -43,7 +43,7 @@ def bundle() -> dict:
             files[str(p.relative_to(DIST))] = (len(data), len(gzip.compress(data, 9)))
     index = (DIST / "index.html").read_text(encoding="utf-8")
     first = {"index.html"} | {m.lstrip("/") for m in re.findall(r'(?:src|href)="(/assets/[^"]+)"', index)}
-    first |= {f for f in files if re.match(r"assets/(Dashboard|charts|echarts)-.*\.js$", f)}
+    first |= {f for f in files if re.match(r"assets/(Dashboard|charts|echarts)-[A-Za-z0-9_-]{8}\.js$", f)}
     return {
         "files": len(files),
         "raw_bytes": sum(r for r, _ in files.values()),

@@ -3,14 +3,17 @@
 import { onBeforeUnmount, onMounted, watch, type Ref } from 'vue'
 import type { ECharts } from 'echarts/core'
 
-/** Bind a chart to an element; ``option`` is re-applied whenever it changes. */
+type Loader = () => Promise<{ echarts: typeof import('echarts/core') }>
+
+/** Bind a chart to an element; ``option`` is re-applied whenever it changes. ``load`` brings
+ * ECharts with the series types the chart needs (the dashboard's by default). */
 export function useChart(el: Ref<HTMLElement | null>, option: Ref<Record<string, unknown> | null>,
-  onClick?: (p: { seriesName?: string; data?: unknown; name?: string }) => void) {
+  onClick?: (p: { seriesName?: string; data?: unknown; name?: string }) => void, load: Loader = () => import('./echarts')) {
   let chart: ECharts | null = null
   let gone = false
   const resize = () => chart?.resize()
   onMounted(async () => {
-    const { echarts } = await import('./echarts')
+    const { echarts } = await load()
     if (gone || !el.value) return
     chart = echarts.init(el.value)
     if (onClick) chart.on('click', (p) => onClick(p as never))
