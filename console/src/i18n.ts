@@ -26,7 +26,7 @@ const zh = {
     errors: '发现 {n} 处错误，未导入任何数据', file: '文件', value: '填写的值', row: '行', column: '列', valid: '校验通过，可以导入',
     applied: '导入完成', inService: '在职党员', yes: '是', no: '否', reliability: '可靠度', maxProjects: '年度项目上限',
     priority: '优先级', pickFiles: '请先选择文件', counts: '各清单条数',
-    request: '申请资源', requestTitle: '向共建单位申请资源', requestDemand: '用于哪项需求', requestAmount: '申请数量',
+    request: '申请资源', requestTitle: '向共建单位申请资源', requestDemand: '用于哪项需求', requestAmount: '申请数量', requestAmountHint: '缺省为需求数量',
     requested: '申请已发出，等待单位确认', noOpenDemand: '本范围没有待匹配的需求',
   },
   rounds: {
@@ -85,7 +85,7 @@ const en: Msg = {
     errors: '{n} errors; nothing was imported', file: 'File', value: 'Value', row: 'Row', column: 'Column', valid: 'Valid; ready to import',
     applied: 'Imported', inService: 'In service', yes: 'yes', no: 'no', reliability: 'Reliability', maxProjects: 'Yearly limit',
     priority: 'Priority', pickFiles: 'Choose files first', counts: 'Rows per list',
-    request: 'Request', requestTitle: "Request a unit's resource", requestDemand: 'For demand', requestAmount: 'Amount',
+    request: 'Request', requestTitle: "Request a unit's resource", requestDemand: 'For demand', requestAmount: 'Amount', requestAmountHint: "the demand's quantity",
     requested: 'Request sent; the unit will confirm or decline', noOpenDemand: 'No open demand in this area',
   },
   rounds: {
