@@ -47,7 +47,7 @@ const zh = {
   unit: {
     my: '我的项目', open: '可认领项目', unmatched: '未匹配需求', claim: '认领', withResource: '使用资源',
     pickUnit: '查看单位', claimDemand: '直接认领', noUnit: '请以单位令牌登录，或选择一个单位',
-    requests: '社区申请', accept: '同意（签订共建协议）',
+    requests: '社区申请', accept: '同意（签订共建协议）', toAnswer: '社区申请，待我确认',
   },
   assess: { ranking: '单位排名', record: '单位考评记录', rank: '名次', claimed: '认领', confirmed: '签约', completed: '完成', onTime: '按时率', rating: '平均评分', satisfaction: '平均满意度', reliability: '可靠度', score: '综合得分' },
   whatif: {
@@ -106,7 +106,7 @@ const en: Msg = {
   unit: {
     my: 'My projects', open: 'Open projects', unmatched: 'Unmatched demands', claim: 'Claim', withResource: 'Resource',
     pickUnit: 'Unit', claimDemand: 'Claim directly', noUnit: 'Sign in with a unit token or pick a unit',
-    requests: 'Community requests', accept: 'Accept (sign agreement)',
+    requests: 'Community requests', accept: 'Accept (sign agreement)', toAnswer: 'Requested by the community: to answer',
   },
   assess: { ranking: 'Unit ranking', record: "A unit's record", rank: 'Rank', claimed: 'Claimed', confirmed: 'Confirmed', completed: 'Completed', onTime: 'On time', rating: 'Mean rating', satisfaction: 'Mean satisfaction', reliability: 'Reliability', score: 'Score' },
   whatif: {

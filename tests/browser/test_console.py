@@ -270,8 +270,9 @@ def test_coordinator_requests_a_resource_and_the_unit_accepts(page: Page, server
     expect(row.locator('[data-test="confirm"]')).to_have_count(0)
 
     sign_in(page, server, server.token("unit", "U3", "u3"))
-    nav(page, "unit")
-    page.get_by_role("tab", name=re.compile("社区申请（1）")).click()
+    nav(page, "unit")  # the request is among its projects, pointing to the requests tab
+    tid(page, "my-projects").locator("tr", has_text=pid).locator('[data-test="to-requests"]').click()
+    expect(page.get_by_role("tab", name=re.compile("社区申请（1）"))).to_have_attribute("aria-selected", "true")
     req = tid(page, "requests").locator("tr", has_text=pid)
     expect(req).to_contain_text("杏花村法律咨询日")
     expect(req).to_contain_text("R3×4")
