@@ -330,6 +330,9 @@ class ProjectOut(Out):
     reason_en: str | None = Field(default=None, description="explanation (English)")
     version: int | None = Field(default=None, description="版本号（ETag）/ version")
     allocations: list[AllocationView] = Field(default_factory=list, description="资源分配 / allocations")
+    awaiting: Literal["unit", "community"] | None = Field(
+        default=None,
+        description="已认领待确认时由哪一方确认（unit 单位 / community 社区）/ who answers a pending claim")
 
 
 class EventOut(Out):

@@ -11,7 +11,7 @@ to become interactive on loopback with the chizhou preset.
    domInteractive; then the round page's first page of the project list (the preset's whole
    city round) is timed the same way.
 
-    python bench/bench_console.py [--data data/demo] [--runs 5] [--json]
+    python bench/bench_console.py [--data data/demo] [--runs 5] [--json] [--bundle-only]
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def bundle() -> dict:
             files[str(p.relative_to(DIST))] = (len(data), len(gzip.compress(data, 9)))
     index = (DIST / "index.html").read_text(encoding="utf-8")
     first = {"index.html"} | {m.lstrip("/") for m in re.findall(r'(?:src|href)="(/assets/[^"]+)"', index)}
-    first |= {f for f in files if re.match(r"assets/Dashboard-.*\.js$", f) or re.match(r"assets/charts-.*\.js$", f)}
+    first |= {f for f in files if re.match(r"assets/(Dashboard|charts|echarts)-[A-Za-z0-9_-]{8}\.js$", f)}
     return {
         "files": len(files),
         "raw_bytes": sum(r for r, _ in files.values()),
@@ -51,6 +51,12 @@ def bundle() -> dict:
         "first_screen_gzip_bytes": sum(files[f][1] for f in first if f in files),
         "largest": sorted(((f, g) for f, (_, g) in files.items()), key=lambda x: -x[1])[:4],
     }
+
+
+def print_bundle(b: dict) -> None:
+    print(f"bundle: {b['files']} files, {b['raw_bytes'] / 1024:.0f} KiB raw, {b['gzip_bytes'] / 1024:.0f} KiB gzip; "
+          f"first screen {b['first_screen_gzip_bytes'] / 1024:.0f} KiB gzip")
+    print("  largest (gzip): " + ", ".join(f"{f} {g / 1024:.0f} KiB" for f, g in b["largest"]))
 
 
 def timings(server, runs: int) -> dict:  # type: ignore[no-untyped-def]
@@ -94,8 +100,12 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=ROOT / "data" / "demo", help="a data folder holding chizhou + a round")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--bundle-only", action="store_true", help="only the bundle's sizes: no server, no browser")
     a = ap.parse_args()
     out: dict = {"bundle": bundle()}
+    if a.bundle_only:
+        print_bundle(out["bundle"]) if not a.json else print(json.dumps(out, indent=1, ensure_ascii=False))
+        return 0
     with tempfile.TemporaryDirectory(prefix="fourlinks-bench-console-") as tmp:
         data = Path(tmp) / "data"
         if (a.data / "graph.json").exists():
@@ -110,10 +120,7 @@ def main() -> int:
     if a.json:
         print(json.dumps(out, indent=1, ensure_ascii=False))
         return 0
-    b = out["bundle"]
-    print(f"bundle: {b['files']} files, {b['raw_bytes'] / 1024:.0f} KiB raw, {b['gzip_bytes'] / 1024:.0f} KiB gzip; "
-          f"first screen {b['first_screen_gzip_bytes'] / 1024:.0f} KiB gzip")
-    print("  largest (gzip): " + ", ".join(f"{f} {g / 1024:.0f} KiB" for f, g in b["largest"]))
+    print_bundle(out["bundle"])
     for key, name in (("first_screen_s", "first screen interactive (KPIs filled, menu actionable)"),
                       ("shell_s", "signed-in shell shown (header, menu)"), ("dom_interactive_s", "domInteractive"),
                       ("overview_api_s", "GET /api/v1/overview alone (whole city)"),

@@ -60,6 +60,7 @@ STATE_LABELS = {
     "failed": ("已失败", "failed"),
     "cancelled": ("已取消", "cancelled"),
 }
+"""What a coordinator reads for a round's (or a what-if job's) status, in the console too."""
 ACTION_LABELS = {
     "start": ("开始运行", "start"),
     "cancel": ("取消", "cancel"),

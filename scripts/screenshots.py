@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -37,6 +38,11 @@ def call(server: Server, tok: str, path: str, body: object | None = None, *, tex
                                  headers={"Authorization": f"Bearer {tok}", "Content-Type": ctype})
     with urllib.request.urlopen(req, timeout=120) as r:
         return json.loads(r.read() or b"{}")
+
+
+def shot(page, path: Path) -> None:  # type: ignore[no-untyped-def]
+    page.screenshot(path=str(path), full_page=False)
+    print(f"wrote {path}")
 
 
 def year_under_way(server: Server) -> tuple[str, str, str, str]:
@@ -69,9 +75,30 @@ def year_under_way(server: Server) -> tuple[str, str, str, str]:
             units.append(unit)
         except urllib.error.HTTPError:
             continue
+    if units:
+        community_requests(server, admin, units[0])
     street = call(server, admin, "/streets?limit=1")["items"][0]["id"]
     district = call(server, admin, "/districts?limit=1")["items"][0]["id"]
     return rnd["id"], district, street, units[0] if units else ""
+
+
+def community_requests(server: Server, admin: str, unit: str, want: int = 2) -> int:
+    """Communities ask ``unit`` for its resources for open demands (the first pairs the API
+    accepts), so the unit's inbox shows requests to answer; how many were sent."""
+    resources = call(server, admin, f"/resources?unit={unit}&limit=100")["items"]
+    demands = call(server, admin, "/demands?status=open&limit=300")["items"]
+    sent = 0
+    for d in demands:
+        for r in resources:
+            try:
+                call(server, admin, f"/resources/{r['id']}/requests", {"demand": d["id"]})
+            except urllib.error.HTTPError:
+                continue
+            sent += 1
+            break
+        if sent >= want:
+            break
+    return sent
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,6 +152,18 @@ def main(argv: list[str] | None = None) -> int:
                 page.wait_for_timeout(2500)
                 page.screenshot(path=str(a.out / f"{name}.png"), full_page=False)
                 print(f"wrote {a.out / f'{name}.png'}")
+                if name == "lists":  # a coordinator asks a unit for a listed resource
+                    page.locator('[data-test="request"]').first.click()
+                    page.click('[data-test="request-demand"]')
+                    page.locator(".el-select-dropdown__item:visible").first.click()
+                    page.wait_for_timeout(800)
+                    shot(page, a.out / "request.png")
+                    page.get_by_role("dialog", name="向共建单位申请资源").get_by_role("button", name="取消").click()
+                    page.wait_for_selector(".el-overlay-dialog", state="hidden")
+                if name == "unit" and unit:  # the communities' requests in the unit's inbox
+                    page.get_by_role("tab", name=re.compile("社区申请")).click()
+                    page.wait_for_timeout(800)
+                    shot(page, a.out / "unit-requests.png")
                 if name == "unit" and unit:
                     page.goto(server.login_url(admin))
                     page.wait_for_selector('[data-test="who"]')

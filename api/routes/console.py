@@ -16,6 +16,11 @@ from pydantic import BaseModel, Field
 from engine.access import ACTIONS, ROLE_ZH, can, in_scope, is_what_if, require
 from engine.errors import NotFound
 from engine.lifecycle import HOLDING, STATE_LABELS
+from engine.lists.headers import DEMAND_STATUSES, LISTS
+from engine.matching.explain import TERM_LABELS
+from engine.matching.problem import STATUS_LABELS
+from engine.matching.round import STAGE_LABELS
+from engine.rounds import STATE_LABELS as ROUND_STATE_LABELS
 from engine.store.base import GraphStore, Props
 from engine.taxonomy import (
     DEFAULT_REACH_MINUTES,
@@ -28,6 +33,7 @@ from engine.taxonomy import (
     TRAVEL_SPEED_KMH,
     UNIT_TYPES,
 )
+from engine.whatif.run import STAGE_LABELS as WHATIF_STAGE_LABELS
 
 from ..deps import PrincipalDep, StoreDep
 from ..util import decode
@@ -63,6 +69,12 @@ class Taxonomy(BaseModel):
     levels: list[Label]
     travel_modes: list[Label]
     project_states: list[Label]
+    round_states: list[Label] = Field(description="轮次与推演任务状态 / states of a round or what-if job")
+    demand_states: list[Label] = Field(description="需求状态 / demand states")
+    stages: list[Label] = Field(description="匹配与推演的进度阶段 / progress stages of a round or what-if job")
+    solver_statuses: list[Label] = Field(description="求解状态 / solver statuses")
+    score_terms: list[Label] = Field(description="得分构成项 / score terms of an allocation")
+    list_kinds: list[Label] = Field(description="清单种类（导入报告的各清单条数）/ the lists of an import")
 
 
 class Dimension(BaseModel):
@@ -136,6 +148,9 @@ def taxonomy(principal: PrincipalDep) -> dict:
     def terms(d: Any) -> list[dict]:
         return [{"code": t.code, "zh": t.zh, "en": t.en} for t in (d.values() if isinstance(d, dict) else d)]
 
+    def pairs(d: dict[str, tuple[str, str]]) -> list[dict]:
+        return [{"code": c, "zh": zh, "en": en} for c, (zh, en) in d.items()]
+
     return {
         "dimensions": [{"code": t.code, "zh": t.zh[:4], "en": t.en} for t in DIMENSIONS.values()],
         "demand_categories": [{"code": c.code, "zh": c.zh, "en": c.en, "dimension": c.dimension}
@@ -144,7 +159,14 @@ def taxonomy(principal: PrincipalDep) -> dict:
         "unit_types": terms(UNIT_TYPES),
         "levels": terms(LEVELS),
         "travel_modes": terms(TRAVEL_MODES),
-        "project_states": [{"code": s, "zh": zh, "en": en} for s, (zh, en) in STATE_LABELS.items()],
+        "project_states": pairs(STATE_LABELS),
+        "round_states": pairs(ROUND_STATE_LABELS),
+        "demand_states": terms(DEMAND_STATUSES.terms),
+        # a round's stage is its status while no runner reports a live one (api.jobs)
+        "stages": pairs({**ROUND_STATE_LABELS, **STAGE_LABELS, **WHATIF_STAGE_LABELS}),
+        "solver_statuses": pairs(STATUS_LABELS),
+        "score_terms": pairs(TERM_LABELS),
+        "list_kinds": [{"code": k, "zh": s.zh, "en": s.en} for k, s in LISTS.items()],
     }
 
 

@@ -42,6 +42,9 @@ def project_view(store: GraphStore, p: Props) -> dict[str, Any]:
     out = decode(p)
     out["community"] = store.community_of(p["demand"]) if p.get("demand") else None
     out["allocations"] = [decode(a) for a in store.find("Allocation", {"project": p["id"]})]
+    # who answers a pending claim: a unit's claim waits for the community, a community's request
+    # for the unit (so each side's inbox shows it, and only the answering side offers confirm)
+    out["awaiting"] = lifecycle.other_side(store, p["id"]) if p.get("status") == "claimed" else None
     return out
 
 

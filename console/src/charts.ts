@@ -1,28 +1,25 @@
-// ECharts with only the parts the console uses (smaller bundle), drawn on a canvas: nothing is
-// fetched from outside (no map tiles, no fonts).
-import * as echarts from 'echarts/core'
-import { BarChart, EffectScatterChart, LinesChart, LineChart, PieChart, ScatterChart } from 'echarts/charts'
-import { DatasetComponent, GridComponent, LegendComponent, TitleComponent, TooltipComponent, DataZoomComponent } from 'echarts/components'
-import { CanvasRenderer } from 'echarts/renderers'
+// A chart bound to an element. ECharts (src/echarts.ts) is imported on the first mount, so a page's
+// other content is shown while the chart library is still loading.
 import { onBeforeUnmount, onMounted, watch, type Ref } from 'vue'
+import type { ECharts } from 'echarts/core'
 
-echarts.use([BarChart, LineChart, PieChart, ScatterChart, EffectScatterChart, LinesChart, GridComponent, TooltipComponent,
-  LegendComponent, TitleComponent, DatasetComponent, DataZoomComponent, CanvasRenderer])
+type Loader = () => Promise<{ echarts: typeof import('echarts/core') }>
 
-export { echarts }
-
-/** Bind a chart to an element; ``option`` is re-applied whenever it changes. */
+/** Bind a chart to an element; ``option`` is re-applied whenever it changes. ``load`` brings
+ * ECharts with the series types the chart needs (the dashboard's by default). */
 export function useChart(el: Ref<HTMLElement | null>, option: Ref<Record<string, unknown> | null>,
-  onClick?: (p: { seriesName?: string; data?: unknown; name?: string }) => void) {
-  let chart: echarts.ECharts | null = null
+  onClick?: (p: { seriesName?: string; data?: unknown; name?: string }) => void, load: Loader = () => import('./echarts')) {
+  let chart: ECharts | null = null
+  let gone = false
   const resize = () => chart?.resize()
-  onMounted(() => {
-    if (!el.value) return
+  onMounted(async () => {
+    const { echarts } = await load()
+    if (gone || !el.value) return
     chart = echarts.init(el.value)
     if (onClick) chart.on('click', (p) => onClick(p as never))
     if (option.value) chart.setOption(option.value, true)
     window.addEventListener('resize', resize)
   })
   watch(option, (o) => { if (chart && o) chart.setOption(o, true) }, { deep: true })
-  onBeforeUnmount(() => { window.removeEventListener('resize', resize); chart?.dispose() })
+  onBeforeUnmount(() => { gone = true; window.removeEventListener('resize', resize); chart?.dispose() })
 }

@@ -26,6 +26,8 @@ const zh = {
     errors: '发现 {n} 处错误，未导入任何数据', file: '文件', value: '填写的值', row: '行', column: '列', valid: '校验通过，可以导入',
     applied: '导入完成', inService: '在职党员', yes: '是', no: '否', reliability: '可靠度', maxProjects: '年度项目上限',
     priority: '优先级', pickFiles: '请先选择文件', counts: '各清单条数',
+    request: '申请资源', requestTitle: '向共建单位申请资源', requestDemand: '用于哪项需求', requestAmount: '申请数量', requestAmountHint: '缺省为需求数量',
+    requested: '申请已发出，等待单位确认', noOpenDemand: '本范围没有待匹配的需求',
   },
   rounds: {
     start: '发起匹配', scope: '匹配范围', timeLimit: '求解时限（秒）', year: '清单年度', running: '正在匹配…',
@@ -40,11 +42,12 @@ const zh = {
     inbox: '待确认的认领', mine: '社区项目', confirmBtn: '确认（签订共建协议）', decline: '婉拒',
     declineReason: '婉拒原因', start: '开始实施', progressBtn: '报告进度', complete: '完成', evaluate: '评价',
     rating: '评分', satisfaction: '居民满意度', comment: '评语', lostRace: '已被其他单位认领，列表已刷新',
-    due: '计划完成',
+    due: '计划完成', awaitingUnit: '等待单位确认',
   },
   unit: {
     my: '我的项目', open: '可认领项目', unmatched: '未匹配需求', claim: '认领', withResource: '使用资源',
     pickUnit: '查看单位', claimDemand: '直接认领', noUnit: '请以单位令牌登录，或选择一个单位',
+    requests: '社区申请', accept: '同意（签订共建协议）', toAnswer: '社区申请，待我确认',
   },
   assess: { ranking: '单位排名', record: '单位考评记录', rank: '名次', claimed: '认领', confirmed: '签约', completed: '完成', onTime: '按时率', rating: '平均评分', satisfaction: '平均满意度', reliability: '可靠度', score: '综合得分' },
   whatif: {
@@ -82,6 +85,8 @@ const en: Msg = {
     errors: '{n} errors; nothing was imported', file: 'File', value: 'Value', row: 'Row', column: 'Column', valid: 'Valid; ready to import',
     applied: 'Imported', inService: 'In service', yes: 'yes', no: 'no', reliability: 'Reliability', maxProjects: 'Yearly limit',
     priority: 'Priority', pickFiles: 'Choose files first', counts: 'Rows per list',
+    request: 'Request', requestTitle: "Request a unit's resource", requestDemand: 'For demand', requestAmount: 'Amount', requestAmountHint: "the demand's quantity",
+    requested: 'Request sent; the unit will confirm or decline', noOpenDemand: 'No open demand in this area',
   },
   rounds: {
     start: 'Start a round', scope: 'Scope', timeLimit: 'Time limit (s)', year: 'List year', running: 'Matching…',
@@ -96,11 +101,12 @@ const en: Msg = {
     inbox: 'Claims to confirm', mine: 'Community projects', confirmBtn: 'Confirm (sign agreement)', decline: 'Decline',
     declineReason: 'Reason', start: 'Start', progressBtn: 'Report progress', complete: 'Complete', evaluate: 'Evaluate',
     rating: 'Rating', satisfaction: 'Satisfaction', comment: 'Comment', lostRace: 'Already claimed by another unit; refreshed',
-    due: 'Due',
+    due: 'Due', awaitingUnit: 'Awaiting the unit',
   },
   unit: {
     my: 'My projects', open: 'Open projects', unmatched: 'Unmatched demands', claim: 'Claim', withResource: 'Resource',
     pickUnit: 'Unit', claimDemand: 'Claim directly', noUnit: 'Sign in with a unit token or pick a unit',
+    requests: 'Community requests', accept: 'Accept (sign agreement)', toAnswer: 'Requested by the community: to answer',
   },
   assess: { ranking: 'Unit ranking', record: "A unit's record", rank: 'Rank', claimed: 'Claimed', confirmed: 'Confirmed', completed: 'Completed', onTime: 'On time', rating: 'Mean rating', satisfaction: 'Mean satisfaction', reliability: 'Reliability', score: 'Score' },
   whatif: {

@@ -132,6 +132,14 @@ class Problem(_Model):
 
 
 Status = Literal["OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNKNOWN", "MODEL_INVALID"]
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "OPTIMAL": ("最优解", "optimal"),
+    "FEASIBLE": ("可行解", "feasible"),
+    "INFEASIBLE": ("无可行解", "infeasible"),
+    "UNKNOWN": ("未求得解", "unknown"),
+    "MODEL_INVALID": ("模型无效", "model invalid"),
+}
+"""A solve's status as the round page shows it (the proven gap beside it says how far from best)."""
 
 
 class SolveParams(_Model):

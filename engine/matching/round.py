@@ -257,6 +257,19 @@ def assemble(
     return projects, unmet
 
 
+STAGE_LABELS: dict[str, tuple[str, str]] = {
+    "snapshot": ("读取清单", "reading the lists"),
+    "candidates": ("生成候选", "generating candidates"),
+    "baseline": ("人工匹配基线", "hand-matching baseline"),
+    "solve": ("优化求解", "solving"),
+    "explain": ("生成理由", "explaining"),
+    "write": ("写入结果", "writing"),
+    "done": ("完成", "done"),
+}
+"""The stages ``run_round`` reports to its ``progress`` callback, as the live progress bar shows
+them."""
+
+
 def run_round(
     store: GraphStore,
     scope: str,

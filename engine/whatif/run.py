@@ -38,6 +38,10 @@ from .pool import CandidatePool, pool_key, reach_needed
 from .results import Run, ScenarioResult, SweepRun
 from .spec import ScenarioSpec, Variant, _dotted, load_spec, load_spec_file, params_with
 
+STAGE_LABELS: dict[str, tuple[str, str]] = {"base": ("运行基准方案", "running the base")}
+"""The what-if job's own stage; the others are the variants' names (shown as they are) and the
+round's "done"."""
+
 Progress = Callable[[str, float], None]
 
 _WRITES = ("write", "bulk_load", "transition", "reserve", "delete", "append_events", "clear", "apply_schema")

@@ -4,12 +4,18 @@ both stores, over the small city of apihelp."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
-from apihelp import ADMIN, COORD, SECRET, V1, auth
+from apihelp import ADMIN, COORD, SECRET, V1, auth, small_city
 from fastapi.testclient import TestClient
 
 from api import create_app
 from engine.config import Settings
+from engine.lists.headers import DEMAND_STATUSES, ORDER
+from engine.matching.params import RoundParams
+from engine.matching.problem import Status
+from engine.matching.round import run_round
+from engine.rounds import FINAL, RUNNING
 from engine.store import EmbeddedStore
 from engine.taxonomy import DIMENSIONS
 
@@ -31,6 +37,24 @@ def test_taxonomy_is_the_engine_vocabulary(client: TestClient) -> None:
     assert [d["zh"] for d in t["dimensions"]] == ["组织联建", "服务联动", "活动联办", "机制联商"]
     assert {"code": "proposed", "zh": "待认领", "en": "proposed", "dimension": None} in t["project_states"]
     assert all(c["dimension"] in DIMENSIONS for c in t["demand_categories"])
+
+
+def test_every_state_the_console_shows_has_a_chinese_label(client: TestClient) -> None:
+    """The console shows a label for each status it reads; a state without one would show as a
+    raw English code."""
+    t = client.get(f"{V1}/taxonomy", headers=ADMIN).json()
+    groups = ("round_states", "demand_states", "stages", "solver_statuses", "list_kinds")
+    zh = {g: {x["code"]: x["zh"] for x in t[g]} for g in groups}
+    assert set(RUNNING + FINAL) <= set(zh["round_states"]) and zh["round_states"]["published"] == "已发布"
+    assert set(DEMAND_STATUSES.codes) == set(zh["demand_states"]) and zh["demand_states"]["open"] == "待匹配"
+    assert set(get_args(Status)) == set(zh["solver_statuses"])
+    assert list(zh["list_kinds"]) == list(ORDER) and zh["list_kinds"]["demands"] == "需求清单"
+    said: list[str] = []
+    store = EmbeddedStore()
+    store.write(small_city())
+    run_round(store, "S1", RoundParams(time_limit=2, workers=1), progress=lambda stage, frac: said.append(stage))
+    assert said and set(said) | set(RUNNING + FINAL) <= set(zh["stages"])
+    assert all(not v.isascii() for g in zh.values() for v in g.values())
 
 
 def test_overview_on_an_empty_store(client: TestClient) -> None:

@@ -104,6 +104,7 @@ def test_direct_claim_and_resource_request(published: tuple[TestClient, dict], a
     assert r.status_code == 201, r.text
     pid = r.json()["id"]
     assert r.json()["status"] == "claimed" and app_store.get("Demand", "D12")["status"] == "claimed"
+    assert r.json()["awaiting"] == "community"  # a unit's claim is the community's to answer
     # a second claim on the same demand conflicts
     r = c.post(f"{V1}/demands/D12/claim", json={"resource": "R-JOBS"}, headers=auth("unit", "U6"))
     assert r.status_code == 409
@@ -117,10 +118,14 @@ def test_direct_claim_and_resource_request(published: tuple[TestClient, dict], a
     r = c.post(f"{V1}/resources/R3/requests", json={"demand": "D-NEW", "amount": 4}, headers=COORD)
     assert r.status_code == 201, r.text
     pid = r.json()["id"]
+    assert r.json()["awaiting"] == "unit"
+    # the request is in the unit's list of its projects, marked as the unit's to answer
+    mine = c.get(f"{V1}/projects?unit=U3&status=claimed", headers=auth("unit", "U3")).json()["items"]
+    assert [p["awaiting"] for p in mine if p["id"] == pid] == ["unit"]
     # now the unit is the other side: the coordinator cannot confirm its own request
     assert c.post(f"{V1}/projects/{pid}/confirm", headers=COORD).status_code == 403
     r = c.post(f"{V1}/projects/{pid}/decline", json={"reason": "本月人手不足"}, headers=auth("unit", "U3"))
-    assert r.status_code == 200 and r.json()["status"] == "declined"
+    assert r.status_code == 200 and r.json()["status"] == "declined" and r.json()["awaiting"] is None
     assert app_store.get("Demand", "D-NEW")["status"] == "open"
 
 

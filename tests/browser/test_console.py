@@ -79,6 +79,7 @@ def test_good_import_round_and_publish(page: Page, server: Server, city_files: l
     expect(tid(page, "total")).to_have_text("共 0 条")  # a dry run writes nothing
     tid(page, "apply").click()
     expect(tid(page, "import-result")).to_contain_text("导入完成")
+    expect(tid(page, "import").locator(".el-descriptions")).to_contain_text("需求清单")  # the list's name, not its code
     expect(tid(page, "total")).to_have_text("共 10 条")
     expect(tid(page, "list-table")).to_contain_text("医疗服务")
 
@@ -87,7 +88,9 @@ def test_good_import_round_and_publish(page: Page, server: Server, city_files: l
     expect(field(page, "round-scope")).to_have_value("S1")
     field(page, "round-time").fill("2")
     tid(page, "round-start").click()
-    expect(tid(page, "round-status")).to_have_text("done", timeout=LONG)
+    expect(tid(page, "round-status")).to_have_text("已完成", timeout=LONG)  # the state's label, not its code
+    expect(tid(page, "round-stage")).to_have_text("完成")
+    expect(tid(page, "round-solver")).to_have_text(re.compile("^(最优解|可行解)$"))
     expect(tid(page, "baseline")).to_contain_text("人工匹配")
     expect(tid(page, "round-gap")).to_have_text(re.compile(r"\d+(\.\d)?%"))
     expect(tid(page, "projects")).to_contain_text("C1")
@@ -95,9 +98,9 @@ def test_good_import_round_and_publish(page: Page, server: Server, city_files: l
     expect(tid(page, "unmet")).to_contain_text("D12")  # no resource in the city can serve it
     tid(page, "publish").click()
     page.locator(".el-message-box__btns .el-button--primary").click()
-    expect(tid(page, "round-status")).to_have_text("published")
+    expect(tid(page, "round-status")).to_have_text("已发布")
     nav(page, "dashboard")
-    expect(tid(page, "last-round")).to_contain_text("published")
+    expect(tid(page, "last-round-status")).to_have_text("已发布")
 
 
 def test_unit_claims_coordinator_confirms_and_evaluates(page: Page, server: Server) -> None:
@@ -190,7 +193,7 @@ def test_what_if_scenario_job(page: Page, server: Server) -> None:
     field(page, "scenario-text").fill(text)
     page.locator(".el-input-number input").last.fill("2")
     tid(page, "scenario-run").click()
-    expect(tid(page, "scenario-status")).to_have_text("done", timeout=LONG)
+    expect(tid(page, "scenario-status")).to_have_text("已完成", timeout=LONG)
     expect(tid(page, "comparison")).to_contain_text("资金削减50%")
     with page.context.expect_page() as popup:
         tid(page, "open-report").click()
@@ -208,9 +211,11 @@ def test_unit_sees_only_what_it_may_do_and_english(page: Page, server: Server) -
     expect(tid(page, "import")).to_have_count(0)
     nav(page, "rounds")
     expect(tid(page, "round-start")).to_have_count(0)
+    expect(tid(page, "round-status")).to_have_text("已发布")
     tid(page, "lang").click()
     expect(tid(page, "nav-dashboard")).to_have_text("Dashboard")
     expect(tid(page, "who")).to_contain_text("unit")
+    expect(tid(page, "round-status")).to_have_text("published")  # the label in English, not the code by chance
     tid(page, "lang").click()
     expect(tid(page, "nav-dashboard")).to_have_text("总览")
 
@@ -236,11 +241,42 @@ def test_map_layers_and_the_15_minute_circle(page: Page, server: Server) -> None
 def test_re_round_of_the_published_list(page: Page, server: Server) -> None:
     sign_in(page, server, server.token("coordinator", "S1", "coord"))
     nav(page, "rounds")
-    expect(tid(page, "round-status")).to_have_text("published")
+    expect(tid(page, "round-status")).to_have_text("已发布")
     published = tid(page, "round-id").inner_text()
     field(page, "round-time").fill("2")
     tid(page, "rerun").click()
     expect(tid(page, "round-id")).not_to_have_text(published)
-    expect(tid(page, "round-status")).to_have_text("done", timeout=LONG)
+    expect(tid(page, "round-status")).to_have_text("已完成", timeout=LONG)
     expect(tid(page, "baseline")).to_contain_text("人工匹配")
     expect(tid(page, "publish")).to_be_visible()  # the revised list can be published in turn
+
+
+def test_coordinator_requests_a_resource_and_the_unit_accepts(page: Page, server: Server) -> None:
+    coord = server.token("coordinator", "S1", "coord")
+    api(server, coord, "/demands", {"id": "D-REQ", "name": "杏花村法律咨询日", "community": "C2",
+                                    "category": "legal_aid", "quantity": 4, "year": 2026})
+    sign_in(page, server, coord)
+    nav(page, "lists")
+    tid(page, "list-table").locator("tr", has_text="R3").locator('[data-test="request"]').click()  # U3's legal aid
+    tid(page, "request-demand").click()
+    page.locator(".el-select-dropdown__item", has_text="D-REQ").click()
+    tid(page, "send-request").click()
+    expect(page.locator(".el-message").first).to_contain_text("申请已发出")
+    claimed = api(server, coord, "/projects?unit=U3&status=claimed")["items"]
+    pid = next(p["id"] for p in claimed if p["demand"] == "D-REQ")
+    nav(page, "claims")  # in the community's inbox it waits for the unit: nothing to confirm there
+    row = tid(page, "claims-table").locator("tr", has_text=pid)
+    expect(row).to_contain_text("等待单位确认")
+    expect(row.locator('[data-test="confirm"]')).to_have_count(0)
+
+    sign_in(page, server, server.token("unit", "U3", "u3"))
+    nav(page, "unit")  # the request is among its projects, pointing to the requests tab
+    tid(page, "my-projects").locator("tr", has_text=pid).locator('[data-test="to-requests"]').click()
+    expect(page.get_by_role("tab", name=re.compile("社区申请（1）"))).to_have_attribute("aria-selected", "true")
+    req = tid(page, "requests").locator("tr", has_text=pid)
+    expect(req).to_contain_text("杏花村法律咨询日")
+    expect(req).to_contain_text("R3×4")
+    req.locator('[data-test="accept-request"]').click()
+    expect(tid(page, "requests")).not_to_contain_text(pid)
+    page.get_by_role("tab", name=re.compile("我的项目")).click()
+    expect(tid(page, "my-projects").locator("tr", has_text=pid)).to_contain_text("已签协议")
