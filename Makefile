@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DEMO_DIR ?= $(CURDIR)/data/demo
 PYTEST_ARGS ?=
-# Test processes (pytest-xdist); Neo4j tests share one worker, each other module stays on one (tests/conftest.py).
+# Test processes (pytest-xdist) for the tests that do not touch Neo4j; the Neo4j tests share one database
+# and run after them in one process (tests/conftest.py marks them).
 PYTEST_WORKERS ?= 2
 
 CHROMIUM ?= /usr/bin/chromium
@@ -57,7 +58,8 @@ serve: venv console
 ## make test: ruff, then the whole suite against a real Neo4j that scripts/neo4j_server.py fetches and starts
 test: venv console chromium
 	$(VENV)/bin/ruff check .
-	$(PY) scripts/neo4j_server.py run -- $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) scripts/neo4j_server.py run -- sh -c '$(PY) -m pytest -q -m "not neo4j" -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS) && \
+		$(PY) -m pytest -q -m neo4j $(PYTEST_ARGS)' 
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -21,18 +21,14 @@ from engine.store import EmbeddedStore, GraphStore
 _NEO4J_FIXTURES = {"neo4j_store_session", "neo4j_settings"}
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` selects on the mark
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Groups for ``pytest -n 2 --dist loadgroup`` (make test): every test that touches the one
-    Neo4j database runs on one worker (they clear it), every other test with the rest of its
-    module (module-scoped fixtures such as a synthesised city are then built once, not per worker).
-    Runs before xdist reads the groups."""
+    """Every test that touches the one Neo4j database carries the ``neo4j`` mark, also those that
+    ask for the server's fixtures directly: make test runs them in one process (they clear the
+    database) and the rest in two (``-m "not neo4j" -n 2``)."""
     for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        neo = item.get_closest_marker("neo4j") or _NEO4J_FIXTURES & set(getattr(item, "fixturenames", ()))
-        group = "neo4j" if neo else item.nodeid.split("::", 1)[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+        if _NEO4J_FIXTURES & set(getattr(item, "fixturenames", ())) and not item.get_closest_marker("neo4j"):
+            item.add_marker(pytest.mark.neo4j)
 
 
 def _cache_root() -> Path:
