@@ -130,6 +130,12 @@ def run(p: Problem, params: SolveParams, ex: Executor) -> tuple[Solution, Timed,
     return sol, timed, wall, sampler.peak_kib / 1024 / 1024, _hwm_gib()
 
 
+def _row(name: str, sol: Solution, _: Timed, wall: float, worker_gib: float, driver_gib: float) -> None:
+    print(f"| {name} | {wall:.1f} | {driver_gib:.2f} GiB | {worker_gib:.2f} GiB | "
+          f"{sol.objective:.1f} | {sol.bound:.1f} | {100 * sol.gap:.2f}% | {sol.status} | {sol.components} |",
+          flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", type=int, default=1)
@@ -164,6 +170,7 @@ def main() -> None:
     results = []
     pool = run(p, params, local_executor(a.workers))
     results.append(("process pool", *pool))
+    _row(*results[-1])
     tmp = tempfile.mkdtemp(prefix="fl-bench-ray-", dir="/tmp")
     t = time.perf_counter()
     ray.init(num_cpus=a.workers, include_dashboard=False, log_to_driver=False, _temp_dir=tmp,
@@ -171,12 +178,12 @@ def main() -> None:
     start = time.perf_counter() - t
     on_ray = run(p, params, RayExecutor())
     results.append((f"Ray (local, {a.workers} CPUs; start {start:.1f}s not included)", *on_ray))
+    _row(*results[-1])
     ray.shutdown()
     print("| executor | wall s | driver peak RSS | worker peak RSS | objective | bound | gap | status | parts |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for name, sol, _, wall, worker_gib, driver_gib in results:
-        print(f"| {name} | {wall:.1f} | {driver_gib:.2f} GiB | {worker_gib:.2f} GiB | "
-              f"{sol.objective:.1f} | {sol.bound:.1f} | {100 * sol.gap:.2f}% | {sol.status} | {sol.components} |")
+    for r in results:
+        _row(*r)
     same = pool[0].allocations == on_ray[0].allocations
     print(f"same allocations line by line: {same} ({len(pool[0].allocations)} lines)")
     timed = pool[1]
