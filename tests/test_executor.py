@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from typer.testing import CliRunner
+
+from fourlinks import cli
 
 from engine.matching.executor import (
     ExecutorError,
@@ -46,3 +51,14 @@ def test_unknown_executor_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FOURLINKS_EXECUTOR", "dask")
     with pytest.raises(ExecutorError):
         executor_for(2)
+
+
+def test_round_with_an_unknown_executor_stops_before_anything_is_run(tmp_path: Path) -> None:
+    """``fourlinks round --executor``: a wrong name is refused with both languages' message,
+    before the store is touched (no preset loaded, no round written)."""
+    env = {"FOURLINKS_STORE": "embedded", "FOURLINKS_DATA_DIR": str(tmp_path / "data")}
+    r = CliRunner().invoke(cli.app, ["round", "--preset", "chizhou", "--executor", "dask", "--no-write",
+                                     "--out", str(tmp_path / "out")], env=env)
+    assert r.exit_code == 2
+    assert "未知的执行器" in r.output
+    assert not (tmp_path / "out").exists()
