@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fourlinks import cli
-
 from engine.matching.executor import (
     ExecutorError,
     ProcessExecutor,
@@ -19,6 +17,7 @@ from engine.matching.executor import (
     using,
 )
 from engine.matching.ray_executor import RayExecutor
+from fourlinks import cli
 
 
 def test_default_is_local_for_the_worker_count(monkeypatch: pytest.MonkeyPatch) -> None:
