@@ -21,7 +21,7 @@ CONSOLE_STAMP := console/dist/.built
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,ray]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

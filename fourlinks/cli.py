@@ -287,6 +287,10 @@ def round_cmd(
     time_limit: Annotated[float, typer.Option(help="solver seconds")] = DEFAULT_TIME_LIMIT,
     workers: int = 2,
     seed: int = 0,
+    executor: Annotated[str, typer.Option(envvar="FOURLINKS_EXECUTOR",
+                                          help="where parts are solved: local (process pool) or ray")] = "local",
+    address: Annotated[str | None, typer.Option(envvar="FOURLINKS_RAY_ADDRESS",
+                                                help="Ray cluster address (host:port, auto); none = start one")] = None,
     parent: Annotated[str | None, typer.Option(help="re-round of this published round")] = None,
     out: Annotated[Path | None, typer.Option(help="folder for projects/unmet CSV and XLSX")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
@@ -295,6 +299,7 @@ def round_cmd(
     lang: LangOpt = "zh",
 ) -> None:
     """Run the yearly matching round / 运行年度匹配。"""
+    from engine.matching.executor import make_executor, using
     from engine.matching.params import RoundParams
     from engine.reports import summary_lines, write_round_files
     from engine.rounds import run_now
@@ -302,7 +307,7 @@ def round_cmd(
     if (preset is None) == (scope is None):
         raise typer.BadParameter("give exactly one of --preset or --scope")
     try:
-        with _store(store) as s:
+        with _store(store) as s, using(make_executor(executor, address)):
             if preset is not None:
                 if preset not in PRESETS:
                     raise typer.BadParameter(f"unknown preset {preset!r}")
@@ -346,10 +351,15 @@ def solve(
     seed: int = 0,
     relative_gap: float = 0.0,
     mip: Annotated[bool, typer.Option(help="also solve each part with HiGHS (MIP)")] = True,
+    executor: Annotated[str, typer.Option(envvar="FOURLINKS_EXECUTOR",
+                                          help="where parts are solved: local (process pool) or ray")] = "local",
+    address: Annotated[str | None, typer.Option(envvar="FOURLINKS_RAY_ADDRESS",
+                                                help="Ray cluster address (host:port, auto); none = start one")] = None,
 ) -> None:
     """Solve an explicit problem file (docs/PROBLEM_FORMAT.md) / 求解显式问题文件。"""
     from pydantic import ValidationError
 
+    from engine.matching.executor import make_executor, using
     from engine.matching.problem import Problem, SolveParams
     from engine.matching.solver import solve as run_solve
 
@@ -364,7 +374,12 @@ def solve(
         err.print(f"[red]bad problem file {problem}: {e}[/red]")
         raise typer.Exit(2) from e
     extra = {"workers": workers} if workers > 0 else {}
-    sol = run_solve(p, SolveParams(time_limit=time_limit, seed=seed, relative_gap=relative_gap, mip=mip, **extra))
+    params = SolveParams(time_limit=time_limit, seed=seed, relative_gap=relative_gap, mip=mip, **extra)
+    try:
+        with using(make_executor(executor, address)):
+            sol = run_solve(p, params)
+    except FourlinksError as e:
+        _fail(e)
     if as_json:
         sys.stdout.write(sol.model_dump_json() + "\n")
         return

@@ -10,16 +10,26 @@ run never changes the answer: the same allocations whatever the number of worker
 - :class:`ProcessExecutor` runs them in a local process pool (``workers`` processes), biggest
   first so the longest part starts at once and small parts fill the other workers.
 
-A later executor (a Ray cluster, say) only has to implement :class:`Executor`.
+- :class:`engine.matching.ray_executor.RayExecutor` sends them to a Ray cluster (the ``ray``
+  extra), for rounds bigger than one machine.
+
+Which one a solve uses: the one installed with :func:`using` (the CLI's ``--executor``), else the
+``FOURLINKS_EXECUTOR`` environment variable (``local`` or ``ray``; ``FOURLINKS_RAY_ADDRESS`` the
+cluster), else the local one for ``workers``. The choice lives here, not in ``SolveParams``:
+where parts run never changes the answer, so it is deployment, not a round parameter.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Protocol, TypeVar
+
+from engine.errors import FourlinksError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -60,6 +70,50 @@ class ProcessExecutor:
         return out  # type: ignore[return-value]
 
 
-def executor_for(workers: int) -> Executor:
+EXECUTORS = ("local", "ray")
+
+_chosen: ContextVar[Executor | None] = ContextVar("fourlinks_executor", default=None)
+
+
+class ExecutorError(FourlinksError):
+    """The executor cannot run the parts (unknown name, Ray missing, cluster unreachable or
+    dead): the solve fails as a whole, so no round is ever written from part of its parts."""
+
+    code = "executor_unavailable"
+
+
+def local_executor(workers: int) -> Executor:
     """The local executor for ``workers``: in-process for 1, a process pool otherwise."""
     return SerialExecutor() if workers <= 1 else ProcessExecutor(workers)
+
+
+def make_executor(name: str, address: str | None = None) -> Executor | None:
+    """The executor called ``name`` (``local`` → None: the local one for each solve's ``workers``)."""
+    if name == "local":
+        return None
+    if name == "ray":
+        from engine.matching.ray_executor import RayExecutor
+
+        return RayExecutor(address=address)
+    raise ExecutorError(f"未知的执行器 {name!r}（可选：{'、'.join(EXECUTORS)}）",
+                        message_en=f"unknown executor {name!r} (one of: {', '.join(EXECUTORS)})")
+
+
+@contextmanager
+def using(executor: Executor | None) -> Iterator[None]:
+    """Solve with ``executor`` inside the block (None: the default choice)."""
+    token = _chosen.set(executor)
+    try:
+        yield
+    finally:
+        _chosen.reset(token)
+
+
+def executor_for(workers: int) -> Executor:
+    """The executor a solve uses: see the module docstring for the order of choice."""
+    chosen = _chosen.get()
+    if chosen is not None:
+        return chosen
+    name = os.environ.get("FOURLINKS_EXECUTOR", "").strip().lower() or "local"
+    env = make_executor(name, os.environ.get("FOURLINKS_RAY_ADDRESS") or None)
+    return env if env is not None else local_executor(workers)

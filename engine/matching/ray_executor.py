@@ -1,0 +1,146 @@
+"""Solve a round's independent parts on a Ray cluster (the optional ``ray`` extra).
+
+Same contract as the local executors (``engine.matching.executor``): tasks in, results in task
+order out, each result depending only on its task, so the allocations are those of the local
+process pool line by line. What travels is what the process pool already pickles: one task per
+part (its sub-problem, budget and baseline, never the whole problem) and, back, the part's
+allocations. Ray is imported only when this executor is used, so the engine runs without it.
+
+Faults:
+
+- a worker process that dies mid-task (killed, out of memory, its node lost) is retried by Ray
+  (``max_retries``): a part is a pure function of its task, so a retry gives the same answer;
+- a cluster that cannot be reached (wrong address, shut down) or dies mid-round raises
+  :class:`~engine.matching.executor.ExecutorError` before any result is returned, so a round
+  is never written from some of its parts. The address is probed with a plain TCP connect
+  first, because ``ray.init`` on an address nobody listens on retries for ever.
+
+The wall-clock safety net of a task (``deadline``, a ``time.perf_counter()`` value of the
+driver) means nothing on another machine's clock: it is sent as the time left and set again on
+the worker's clock when the task starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import socket
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from engine.matching.executor import ExecutorError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Ray retries of a part whose worker died (a pure function of its task: a retry is safe).
+MAX_RETRIES = 3
+#: Seconds to wait for the cluster's address to answer before the round fails.
+CONNECT_TIMEOUT = 5.0
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError as e:
+        raise ExecutorError(
+            "未安装 Ray，无法使用 --executor ray；请安装：pip install 'fourlinks[ray]'",
+            message_en="Ray is not installed, so --executor ray cannot run; install it: pip install 'fourlinks[ray]'",
+        ) from e
+    return ray
+
+
+def _unreachable(address: str, why: str) -> ExecutorError:
+    return ExecutorError(
+        f"无法连接 Ray 集群 {address}（{why}）；本轮未求解，也未写入任何项目清单",
+        message_en=f"cannot reach the Ray cluster at {address} ({why}); "
+                   "the round was not solved and no list was written",
+    )
+
+
+def _probe(address: str) -> None:
+    """Fail at once (not never) when nothing listens at ``host:port``."""
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit():
+        return  # "auto", "local", "ray://…": left to Ray
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=CONNECT_TIMEOUT).close()
+    except OSError as e:
+        raise _unreachable(address, str(e) or type(e).__name__) from e
+
+
+def _claim(marker: str) -> bool:
+    """True for the one caller that creates ``marker`` (atomic across processes)."""
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
+
+
+def _run_remote(fn: Callable[[Any], Any], task: Any, deadline_epoch: float | None, crash_marker: str | None) -> Any:
+    """What a Ray worker runs for one part: re-base the deadline on this machine's clock, solve."""
+    if crash_marker is not None and _claim(crash_marker):
+        os._exit(1)  # test hook: this worker dies on its first part, as a killed worker would
+    if deadline_epoch is not None:
+        task = dataclasses.replace(task, deadline=time.perf_counter() + (deadline_epoch - time.time()))
+    return fn(task)
+
+
+class RayExecutor:
+    """Parts as Ray tasks, one CPU each, biggest first.
+
+    ``address``: a running cluster (``host:port`` of its head, ``auto``, or ``ray://…`` with
+    Ray Client installed); None: the cluster this process is already connected to, else
+    ``RAY_ADDRESS``, else a local one started for this process. ``crash_marker`` is a test hook:
+    the first worker to create that file exits at once (the fault tests).
+    """
+
+    def __init__(self, address: str | None = None, max_retries: int = MAX_RETRIES,
+                 crash_marker: str | None = None) -> None:
+        self.address = address
+        self.max_retries = max_retries
+        self.crash_marker = crash_marker
+
+    def _connect(self) -> Any:
+        ray = _ray()
+        if ray.is_initialized():
+            return ray
+        address = self.address or os.environ.get("RAY_ADDRESS") or None
+        if address:
+            _probe(address)
+        try:
+            ray.init(address=address, include_dashboard=False, log_to_driver=False,
+                     configure_logging=False)
+        except (ConnectionError, RuntimeError) as e:
+            raise _unreachable(address or "local", str(e)) from e
+        return ray
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T], sizes: Sequence[float]) -> list[R]:
+        if not tasks:
+            return []
+        ray = self._connect()
+        remote = ray.remote(_run_remote).options(num_cpus=1, max_retries=self.max_retries,
+                                                 retry_exceptions=False)
+        order = sorted(range(len(tasks)), key=lambda i: (-sizes[i], i))
+        now_perf, now_epoch = time.perf_counter(), time.time()
+        refs: dict[int, Any] = {}
+        try:
+            for i in order:
+                deadline = getattr(tasks[i], "deadline", None)
+                epoch = None if deadline is None else now_epoch + (deadline - now_perf)
+                refs[i] = remote.remote(fn, tasks[i], epoch, self.crash_marker)
+            return [ray.get(refs[i]) for i in range(len(tasks))]
+        except ray.exceptions.RayTaskError as e:
+            raise e.as_instanceof_cause() from None  # the part's own error, as in the local pool
+        except (ray.exceptions.RayError, ConnectionError) as e:
+            for ref in refs.values():
+                with contextlib.suppress(Exception):  # best effort: the cluster may be gone
+                    ray.cancel(ref, force=True)
+            raise ExecutorError(
+                f"Ray 集群上的求解失败（{type(e).__name__}：{e}）；本轮未完成，未写入任何项目清单",
+                message_en=f"solving on the Ray cluster failed ({type(e).__name__}: {e}); "
+                           "the round did not finish and no list was written",
+            ) from e
