@@ -29,6 +29,7 @@ STATUS: dict[type[E.FourlinksError], int] = {
     E.SchemaViolation: 422,
     E.ImportRejected: 422,
     E.StoreUnavailable: 503,
+    E.ExecutorError: 503,  # the cluster the parts run on is unreachable or lost: retry later
     E.FourlinksError: 400,
 }
 """Each engine error → one status. A subclass not listed takes its nearest listed parent's."""

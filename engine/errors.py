@@ -56,6 +56,13 @@ class StoreUnavailable(FourlinksError):
     code = "store_unavailable"
 
 
+class ExecutorError(FourlinksError):
+    """The executor cannot run a solve's parts (unknown name, Ray missing, cluster unreachable or
+    dead): the solve fails as a whole, so no round is ever written from part of its parts."""
+
+    code = "executor_unavailable"
+
+
 class InvalidInput(FourlinksError):
     """A request or file is malformed in a way the caller can fix."""
 

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Protocol, TypeVar
 
-from engine.errors import FourlinksError
+from engine.errors import ExecutorError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -73,13 +73,6 @@ class ProcessExecutor:
 EXECUTORS = ("local", "ray")
 
 _chosen: ContextVar[Executor | None] = ContextVar("fourlinks_executor", default=None)
-
-
-class ExecutorError(FourlinksError):
-    """The executor cannot run the parts (unknown name, Ray missing, cluster unreachable or
-    dead): the solve fails as a whole, so no round is ever written from part of its parts."""
-
-    code = "executor_unavailable"
 
 
 def local_executor(workers: int) -> Executor:

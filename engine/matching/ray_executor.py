@@ -11,7 +11,7 @@ Faults:
 - a worker process that dies mid-task (killed, out of memory, its node lost) is retried by Ray
   (``max_retries``): a part is a pure function of its task, so a retry gives the same answer;
 - a cluster that cannot be reached (wrong address, shut down) or dies mid-round raises
-  :class:`~engine.matching.executor.ExecutorError` before any result is returned, so a round
+  :class:`~engine.errors.ExecutorError` before any result is returned, so a round
   is never written from some of its parts. The address is probed with a plain TCP connect
   first, because ``ray.init`` on an address nobody listens on retries for ever.
 
@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from engine.matching.executor import ExecutorError
+from engine.errors import ExecutorError
 
 T = TypeVar("T")
 R = TypeVar("R")
