@@ -15,7 +15,7 @@ import pytest
 from engine import wishes
 from engine.audit import Actor
 from engine.config import Settings
-from engine.errors import Conflict, InvalidInput
+from engine.errors import Conflict, InvalidInput, SchemaViolation
 from engine.store import Batch, GraphStore
 
 COMMUNITY = Actor("C-1", "community")
@@ -199,3 +199,15 @@ def test_contact_stays_out_of_the_public_view(store: GraphStore) -> None:
     assert w["contact"] == "13800000000"
     view = wishes.public_wish(w)
     assert "contact" not in view and view["category"] == "health"
+
+
+def test_a_ledger_line_cannot_be_rewritten(store: GraphStore) -> None:
+    (m,) = _seed(store, 1)
+    _done_wish(store, "W-1", m, "repair", effort=1)
+    wishes.confirm(store, "W-1", COMMUNITY, SETTINGS)
+    (line,) = wishes.ledger(store, m)
+    b = Batch()
+    b.node("PointEntry", line["id"], points=int(line["points"]) * 10)
+    with pytest.raises(SchemaViolation):
+        store.write(b)
+    assert wishes.balance(store, m) == line["points"]
