@@ -68,6 +68,11 @@ class Settings(BaseSettings):
         description="points a member earns per hour of effort of a confirmed micro-wish, by wish category "
         "(JSON object); a category not named earns the `other` rate")
 
+    wish_walk_minutes: float = Field(default=20.0, alias="FOURLINKS_WISH_WALK_MINUTES", gt=0, le=120,
+                                     description="wish matching: the walking circle around a member's community")
+    wish_cap: int = Field(default=2, alias="FOURLINKS_WISH_CAP", ge=1, le=50,
+                          description="wish matching: most wishes proposed to one member per period")
+
     @classmethod
     def load(cls, **overrides: object) -> Settings:
         """Settings from the environment, with explicit overrides (by field name) on top."""

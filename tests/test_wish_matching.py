@@ -3,21 +3,31 @@ get a first wish, the solver never below the greedy baseline, and reasons for wh
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
 
 from engine import wish_matching as wm
 from engine import wishes
 from engine.audit import Actor
-from engine.store import Batch, EmbeddedStore
+from engine.store import Batch, EmbeddedStore, GraphStore
 
 C = Actor("S-1", "coordinator")
 
 
-def _city(members: dict[str, tuple[str, list[str] | None]]) -> EmbeddedStore:
+def _city(members: dict[str, tuple[str, list[str] | None]], folder: Path | None = None) -> EmbeddedStore:
     """A street with a near community C-1 and one C-far about 11 km north; members report to
     the community named, with the skills given."""
-    s = EmbeddedStore(None)
+    s = EmbeddedStore(folder)
     s.apply_schema()
+    _seed(s, members)
+    return s
+
+
+def _seed(s: GraphStore, members: dict[str, tuple[str, list[str] | None]]) -> None:
     b = Batch()
     b.node("Street", "S-1", name="街道")
     b.node("Community", "C-1", name="近社区", lat=30.660, lon=117.490)
@@ -29,7 +39,6 @@ def _city(members: dict[str, tuple[str, list[str] | None]]) -> EmbeddedStore:
         b.node("Member", m, in_service=True, skills=skills)
         b.rel("REPORTS_TO", "Member", m, "Community", comm)
     s.write(b)
-    return s
 
 
 def test_urgent_wish_first_and_the_cap_holds() -> None:
@@ -52,10 +61,11 @@ def test_skill_and_walking_circle_bound_who_may_take_a_wish() -> None:
     assert all(en.startswith("no member with the skill") for _, en in r.unmatched.values())
 
 
-def test_solver_beats_greedy_where_the_nearest_choice_blocks_another_wish() -> None:
+def test_solver_beats_greedy_where_the_nearest_choice_blocks_another_wish(store: GraphStore) -> None:
     # M-1 is nearer the urgent wish, but only M-1 can repair: the greedy gives M-1 the urgent
     # wish and leaves the repair; the solver sends M-2 to the urgent one and serves both
-    s = _city({"M-1": ("C-1", ["errand", "repair"]), "M-2": ("C-2", ["errand"])})
+    s = store
+    _seed(s, {"M-1": ("C-1", ["errand", "repair"]), "M-2": ("C-2", ["errand"])})
     wishes.post_wish(s, "W-urgent", "C-1", "errand", C, urgent=True)
     wishes.post_wish(s, "W-repair", "C-1", "repair", C)
     r = wm.match(s, "S-1", cap=1)
@@ -95,3 +105,21 @@ def test_contact_is_not_in_the_match_reasons() -> None:
     wishes.post_wish(s, "W-1", "C-1", "health", C, contact="13900000000")
     r = wm.match(s, "S-1")
     assert r.pairs and all("13900000000" not in p.reason_zh + p.reason_en for p in r.pairs)
+
+
+def test_cli_match_prints_proposals_and_reasons(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fourlinks import cli
+
+    s = _city({"M-1": ("C-1", ["repair"])}, tmp_path / "data")
+    wishes.post_wish(s, "W-fix", "C-1", "repair", C)
+    wishes.post_wish(s, "W-tutor", "C-1", "tutoring", C)
+    s.close()
+    monkeypatch.setenv("FOURLINKS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("FOURLINKS_STORE", "embedded")
+    r = CliRunner().invoke(cli.app, ["wishes", "match", "--scope", "S-1", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert [(p["wish"], p["member"]) for p in out["pairs"]] == [("W-fix", "M-1")]
+    assert list(out["unmatched"]) == ["W-tutor"]
+    r = CliRunner().invoke(cli.app, ["wishes", "match", "--scope", "S-1", "--lang", "en"])
+    assert r.exit_code == 0 and "W-tutor" in r.output and "no member with the skill" in r.output
