@@ -5,7 +5,8 @@ within a walking circle of the community they report to (members walk; units dri
 takes at most ``cap`` wishes a period. The objective puts urgent wishes first, then near ones,
 and gives each member who has earned nothing yet a first wish (newcomers are not crowded out).
 
-Same conventions as the round's solver: CP-SAT with one worker and a fixed seed (deterministic),
+Same conventions as the round's solver: CP-SAT with one worker, a fixed seed and a deterministic
+work limit (the wall clock only a safety net),
 a greedy baseline solved side by side, and an independent ``check`` of every answer (the greedy's
 too) against the rules above, so a solver bug cannot publish a bad proposal.
 """
@@ -147,7 +148,8 @@ def solve(p: _Problem, seed: int = 1, seconds: float = 30.0) -> tuple[str, list[
     s = cp_model.CpSolver()
     s.parameters.num_workers = 1
     s.parameters.random_seed = seed
-    s.parameters.max_time_in_seconds = seconds
+    s.parameters.max_deterministic_time = seconds  # stops on work, not time: a loaded machine
+    s.parameters.max_time_in_seconds = max(300.0, 10 * seconds)  # answers later, not differently
     code = s.solve(model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return s.status_name(code).lower(), []
