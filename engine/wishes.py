@@ -297,6 +297,22 @@ def expire(store: GraphStore, wish_id: str, actor: Actor) -> Props:
     return _step(store, _wish(store, wish_id), "expire", actor, why="已过期限")
 
 
+def expire_due(store: GraphStore, actor: Actor, at: str | None = None) -> list[str]:
+    """Expire every open or claimed wish whose ``needed_by`` has passed (``at``, default now);
+    the ids expired. A wish that moved meanwhile (claimed, fulfilled) is left as it is."""
+    at = at or now()
+    out = []
+    for state in ("open", "claimed"):
+        for w in store.find("Wish", {"status": state}):
+            if w.get("needed_by") and w["needed_by"] < at:
+                try:
+                    _step(store, w, "expire", actor, why=f"需要日期 {w['needed_by']} 已过")
+                except (Conflict, StaleVersion):
+                    continue
+                out.append(w["id"])
+    return sorted(out)
+
+
 # -- the shop ---------------------------------------------------------------------------------------
 def add_shop_item(store: GraphStore, item_id: str, name: str, price: int, stock: int, actor: Actor,
                   community: str | None = None) -> Props:
@@ -402,6 +418,7 @@ __all__ = [
     "confirm",
     "entry_id",
     "expire",
+    "expire_due",
     "fulfil",
     "ledger",
     "next_state",

@@ -211,3 +211,29 @@ def test_a_ledger_line_cannot_be_rewritten(store: GraphStore) -> None:
     with pytest.raises(SchemaViolation):
         store.write(b)
     assert wishes.balance(store, m) == line["points"]
+
+
+def test_scarce_stock_goes_to_as_many_members_as_there_are_units(store: GraphStore) -> None:
+    members = _seed(store, 6)
+    for m in members:
+        wishes.adjust(store, m, 50, "开户积分", f"ADJ-{m}", COMMUNITY)
+    wishes.add_shop_item(store, "S-1", "电影票", 20, 2, COMMUNITY)
+    ok, errs = _race(6, lambda i: wishes.redeem(store, members[i], "S-1", _member(members[i]), f"r-{i}"))
+    assert len(ok) == 2 and len(errs) == 4 and all(isinstance(e, Conflict) for e in errs)
+    assert store.get("ShopItem", "S-1")["stock"] == 0
+    winners = {r["member"] for r in ok}
+    for m in members:
+        assert wishes.balance(store, m) == (30 if m in winners else 50)
+
+
+def test_wishes_past_their_date_expire_and_others_stay(store: GraphStore) -> None:
+    (m,) = _seed(store, 1)
+    wishes.post_wish(store, "W-old", "C-1", "errand", COMMUNITY, needed_by="2026-01-01T00:00:00.000+00:00")
+    wishes.post_wish(store, "W-new", "C-1", "errand", COMMUNITY, needed_by="2026-12-31T00:00:00.000+00:00")
+    wishes.post_wish(store, "W-done", "C-1", "errand", COMMUNITY, needed_by="2026-01-01T00:00:00.000+00:00")
+    wishes.claim(store, "W-done", m, _member(m))
+    wishes.fulfil(store, "W-done", m, _member(m))
+    assert wishes.expire_due(store, COMMUNITY, at="2026-06-01T00:00:00.000+00:00") == ["W-old"]
+    assert [store.get("Wish", w)["status"] for w in ("W-old", "W-new", "W-done")] == ["expired", "open", "fulfilled"]
+    with pytest.raises(Conflict):
+        wishes.claim(store, "W-old", m, _member(m))
