@@ -193,6 +193,9 @@ def post_wish(
     comm = store.get("Community", community)
     if comm is None:
         raise NotFound(f"社区 {community} 不存在", message_en=f"community {community} not found")
+    if grid is not None and (store.parent_of(grid) or {}).get("id") != community:
+        raise InvalidInput(f"网格 {grid} 不属于社区 {community}",
+                           message_en=f"grid {grid} is not in community {community}")
     if store.label_of(wish_id) is not None:
         raise Conflict(f"编号 {wish_id} 已存在", message_en=f"id {wish_id} already exists")
     b = Batch()
@@ -354,12 +357,13 @@ def redeem(store: GraphStore, member_id: str, item_id: str, actor: Actor, reques
     if item is None:
         raise NotFound(f"商品 {item_id} 不存在", message_en=f"shop item {item_id} not found")
     price = int(item["price"])
-    if balance(store, member_id) < price:  # refuse early, before holding stock
+    have = balance(store, member_id)
+    if have < price:  # refuse early, before holding stock
         done = store.get("Redemption", rid)  # unless a racing replay of this request just spent
         if done is not None:
             return done
-        raise Conflict(f"积分不足：需要 {price}，现有 {balance(store, member_id)}",
-                       message_en=f"not enough points: {price} needed, {balance(store, member_id)} held")
+        raise Conflict(f"积分不足：需要 {price}，现有 {have}",
+                       message_en=f"not enough points: {price} needed, {have} held")
     _take_stock(store, item_id, -1)
     try:
         out, fresh = _spend(store, member_id, item_id, price, rid, actor)

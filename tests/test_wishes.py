@@ -237,3 +237,16 @@ def test_wishes_past_their_date_expire_and_others_stay(store: GraphStore) -> Non
     assert [store.get("Wish", w)["status"] for w in ("W-old", "W-new", "W-done")] == ["expired", "open", "fulfilled"]
     with pytest.raises(Conflict):
         wishes.claim(store, "W-old", m, _member(m))
+
+
+def test_a_wish_names_a_grid_of_its_own_community(store: GraphStore) -> None:
+    _seed(store, 1)
+    b = Batch()
+    b.node("Community", "C-2", name="邻社区")
+    b.node("Grid", "G-2", name="网格二")
+    b.rel("PART_OF", "Grid", "G-2", "Community", "C-2")
+    store.write(b)
+    with pytest.raises(InvalidInput):
+        wishes.post_wish(store, "W-1", "C-1", "errand", COMMUNITY, grid="G-2")
+    w = wishes.post_wish(store, "W-2", "C-2", "errand", COMMUNITY, grid="G-2")
+    assert w["grid"] == "G-2" and store.label_of("W-1") is None
