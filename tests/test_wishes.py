@@ -250,3 +250,12 @@ def test_a_wish_names_a_grid_of_its_own_community(store: GraphStore) -> None:
         wishes.post_wish(store, "W-1", "C-1", "errand", COMMUNITY, grid="G-2")
     w = wishes.post_wish(store, "W-2", "C-2", "errand", COMMUNITY, grid="G-2")
     assert w["grid"] == "G-2" and store.label_of("W-1") is None
+
+
+def test_the_wish_list_knows_the_same_categories_as_the_engine() -> None:
+    from engine.lists.headers import CODE_SETS
+
+    codes = CODE_SETS["wish_category"]
+    assert codes.codes == tuple(wishes.WISH_CATEGORIES)
+    assert all(codes.zh(c) == zh for c, (zh, _) in wishes.WISH_CATEGORIES.items())
+    assert set(SETTINGS.wish_points_per_hour) == set(wishes.WISH_CATEGORIES)
