@@ -17,6 +17,19 @@ def _default_data_dir() -> Path:
     return Path(base) / "fourlinks"
 
 
+WISH_POINTS_PER_HOUR: dict[str, int] = {
+    "elder_care": 12,
+    "disability": 12,
+    "repair": 10,
+    "tutoring": 10,
+    "health": 10,
+    "errand": 8,
+    "other": 8,
+}
+"""Default rates of the points rule (category × effort hours): care of the elderly and the
+disabled weighs most, as in the seed's 先锋圆梦 scheme; tunable per city without a release."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=os.environ.get("FOURLINKS_SETTINGS") or None,
@@ -49,6 +62,16 @@ class Settings(BaseSettings):
                                               description="assessment score: weight of the mean satisfaction")
     assess_on_time_weight: float = Field(default=0.1, alias="FOURLINKS_ASSESS_ON_TIME", ge=0, le=1,
                                          description="assessment score: weight of the on-time rate")
+
+    wish_points_per_hour: dict[str, int] = Field(
+        default_factory=lambda: dict(WISH_POINTS_PER_HOUR), alias="FOURLINKS_WISH_POINTS",
+        description="points a member earns per hour of effort of a confirmed micro-wish, by wish category "
+        "(JSON object); a category not named earns the `other` rate")
+
+    wish_walk_minutes: float = Field(default=20.0, alias="FOURLINKS_WISH_WALK_MINUTES", gt=0, le=120,
+                                     description="wish matching: the walking circle around a member's community")
+    wish_cap: int = Field(default=2, alias="FOURLINKS_WISH_CAP", ge=1, le=50,
+                          description="wish matching: most wishes proposed to one member per period")
 
     @classmethod
     def load(cls, **overrides: object) -> Settings:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from . import states
 from .audit import Actor, event, now
 from .errors import Conflict, InvalidInput, NotFound
 from .store.base import Batch, GraphStore, Props
@@ -53,15 +54,7 @@ RELIABILITY_MEMORY = 0.7
 
 
 def next_state(state: str, action: str) -> str:
-    nxt = TRANSITIONS.get((state, action))
-    if nxt is None:
-        allowed = sorted(a for (s, a) in TRANSITIONS if s == state)
-        zh, en = STATE_LABELS.get(state, (state, state))
-        raise Conflict(
-            f"项目当前状态为“{zh}”，不能执行 {action}（可执行：{', '.join(allowed) or '无'}）",
-            message_en=f"project is {en}; {action} is not allowed (allowed: {', '.join(allowed) or 'none'})",
-        )
-    return nxt
+    return states.next_state(TRANSITIONS, STATE_LABELS, ("项目", "project"), state, action)
 
 
 def _project(store: GraphStore, project_id: str) -> Props:

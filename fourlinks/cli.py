@@ -519,6 +519,51 @@ def token(
     sys.stdout.write(t + "\n")
 
 
+# -- micro-wishes --------------------------------------------------------------------------------
+wishes_app = typer.Typer(no_args_is_help=True, help="micro-wishes and volunteer points / 微心愿与志愿积分")
+app.add_typer(wishes_app, name="wishes")
+
+
+@wishes_app.command("match")
+def wishes_match(
+    scope: Annotated[str, typer.Option(help="a community, street, district or city id")],
+    walk: Annotated[float | None, typer.Option(help="walking minutes (default FOURLINKS_WISH_WALK_MINUTES)")] = None,
+    cap: Annotated[int | None, typer.Option(help="wishes per member (default FOURLINKS_WISH_CAP)")] = None,
+    seed: int = 1,
+    time_limit: Annotated[float, typer.Option(help="solver seconds")] = 30.0,
+    as_json: Annotated[bool, typer.Option("--json", help="print the proposals as JSON")] = False,
+    store: StoreOpt = None,
+    lang: LangOpt = "zh",
+) -> None:
+    """Propose members for the open micro-wishes of a scope (the weekly matching) / 微心愿每周匹配。"""
+    import dataclasses
+    import json
+
+    from engine.wish_matching import match
+
+    settings = _settings(store)
+    try:
+        with _store(store) as s:
+            r = match(s, scope, reach_minutes=walk or settings.wish_walk_minutes, cap=cap or settings.wish_cap,
+                      seed=seed, seconds=time_limit)
+    except FourlinksError as e:
+        _fail(e, lang)
+    if as_json:
+        sys.stdout.write(json.dumps(dataclasses.asdict(r), ensure_ascii=False) + "\n")
+        return
+    zh = lang == "zh"
+    console.print(
+        (f"求解 {r.status}：匹配 {len(r.pairs)} 个心愿（人工贪心基线 {r.greedy_pairs}），未匹配 {len(r.unmatched)}"
+         if zh else f"solver {r.status}: {len(r.pairs)} wishes matched (greedy baseline {r.greedy_pairs}), "
+         f"{len(r.unmatched)} unmatched"),
+        highlight=False,
+    )
+    for p in r.pairs:
+        console.print(f"  {p.wish} → {p.member}: {p.reason_zh if zh else p.reason_en}", highlight=False)
+    for w, (why_zh, why_en) in r.unmatched.items():
+        console.print(f"  {w} ✗ {why_zh if zh else why_en}", highlight=False)
+
+
 def main() -> None:
     app()
 

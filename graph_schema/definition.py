@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .model import Migration, NodeLabel, Prop, RelType, Schema
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 ID_MAX = 200
 ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
@@ -59,9 +59,59 @@ NODES = (
     _node(
         "Member",
         Prop("in_service", "bool"),
-        Prop("points", "int"),
+        Prop("points", "int", doc="points reported by the source system at import; the live balance is the "
+             "sum of the member's PointEntry ledger (engine.wishes.balance), never this"),
         Prop("volunteer_times", "int"),
-        doc="党员",
+        Prop("skills", "list[str]", doc="wish categories the member can fulfil"),
+        VERSION,
+        doc="党员 (the version serialises the member's ledger writes that spend points)",
+    ),
+    _node(
+        "Wish",
+        Prop("community", required=True, indexed=True),
+        Prop("grid"),
+        Prop("category", required=True, indexed=True, doc="wish category, see engine.wishes.WISH_CATEGORIES"),
+        Prop("description"),
+        Prop("effort", "int", doc="hours of work it takes, 1..8 (points = category rate × effort)"),
+        Prop("needed_by", "datetime"),
+        Prop("urgent", "bool"),
+        Prop("status", indexed=True, doc="open|claimed|fulfilled|confirmed|cancelled|expired"),
+        Prop("claimed_by", indexed=True, doc="the member who claimed it"),
+        Prop("contact", private=True, doc="the resident's phone or address: never exported"),
+        Prop("posted_at", "datetime"),
+        VERSION,
+        UPDATED,
+        point=True,
+        doc="微心愿",
+    ),
+    _node(
+        "PointEntry",
+        Prop("member", required=True, indexed=True),
+        Prop("kind", required=True, doc="earn|spend|adjust"),
+        Prop("points", "int", required=True, doc="signed: positive earns, negative spends"),
+        Prop("reason"),
+        Prop("cause", required=True, indexed=True, doc="the id of what caused it (wish, redemption, adjustment)"),
+        Prop("at", "datetime", required=True),
+        append_only=True,
+        doc="积分台账条目 (append-only; one per cause and kind)",
+    ),
+    _node(
+        "ShopItem",
+        Prop("price", "int", required=True, doc="points"),
+        Prop("stock", "int", required=True, doc="units left"),
+        Prop("community", doc="the community shop that offers it, or none for the city's shop"),
+        Prop("active", "bool"),
+        VERSION,
+        doc="积分超市商品",
+    ),
+    _node(
+        "Redemption",
+        Prop("member", required=True, indexed=True),
+        Prop("item", required=True, indexed=True),
+        Prop("points", "int", required=True),
+        Prop("status", doc="redeemed"),
+        Prop("created_at", "datetime"),
+        doc="积分兑换",
     ),
     _node(
         "Resource",
@@ -255,6 +305,13 @@ RELS = (
     RelType("COVERS", (("Agreement", "Project"),)),
     RelType("EVALUATES", (("Evaluation", "Project"), ("Evaluation", "Unit"))),
     RelType("ABOUT", (("Event", "*"),)),
+    RelType("WISHES", (("Community", "Wish"),), doc="a resident's micro-wish posted in the community"),
+    RelType("IN_GRID", (("Wish", "Grid"),)),
+    RelType("FULFILLED_BY", (("Wish", "Member"),), doc="the member who claimed (then fulfilled) it"),
+    RelType("CREDITS", (("PointEntry", "Member"),)),
+    RelType("CAUSED_BY", (("PointEntry", "Wish"), ("PointEntry", "Redemption"))),
+    RelType("REDEEMS", (("Redemption", "ShopItem"),)),
+    RelType("REDEEMED_BY", (("Redemption", "Member"),)),
 )
 
 MIGRATIONS = (
@@ -267,6 +324,11 @@ MIGRATIONS = (
             "CALL (n) { SET n.location = point({latitude: n.lat, longitude: n.lon}) } "
             "IN TRANSACTIONS OF 10000 ROWS",
         ),
+    ),
+    Migration(
+        3,
+        "micro-wishes and volunteer points: Wish, PointEntry, ShopItem, Redemption (their id constraints "
+        "and indexes come from the definition); a member's missing version reads as 0",
     ),
 )
 

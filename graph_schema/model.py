@@ -29,6 +29,9 @@ class Prop:
     required: bool = False
     indexed: bool = False
     doc: str = ""
+    private: bool = False
+    """Personal data (a resident's contact): kept in the graph for the people who act on it,
+    never written into an export or a list view (``NodeLabel.public``)."""
 
     def check(self, value: Any) -> str | None:
         """Return why ``value`` is not acceptable for this property, or ``None``."""
@@ -76,6 +79,11 @@ class NodeLabel:
     def check(self, props: dict[str, Any]) -> list[str]:
         """Every reason the property map ``props`` breaks this label's definition."""
         return check_props(self.name, self.props, props)
+
+    def public(self, props: dict[str, Any]) -> dict[str, Any]:
+        """``props`` without the private properties, for exports and list views."""
+        hidden = {p.name for p in self.props if p.private}
+        return {k: v for k, v in props.items() if k not in hidden}
 
 
 @dataclass(frozen=True)

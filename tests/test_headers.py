@@ -22,7 +22,8 @@ from engine.lists.headers import norm_header
 from engine.store import EmbeddedStore, GraphStore
 from graph_schema import SCHEMA
 
-LIST_LABELS = ("City", "District", "Street", "Community", "Grid", "Unit", "PartyOrg", "Member", "Resource", "Demand")
+LIST_LABELS = ("City", "District", "Street", "Community", "Grid", "Unit", "PartyOrg", "Member", "Resource", "Demand",
+               "Wish")
 TITLES = {k: f"秋浦社区2026年{LISTS[k].zh}" for k in ORDER}
 
 
@@ -31,7 +32,7 @@ def graph(store: GraphStore) -> tuple[dict, dict]:
     nodes = {}
     for label in LIST_LABELS:
         for p in store.find(label):
-            nodes[(label, p["id"])] = {k: v for k, v in p.items() if k not in ("version", "updated_at")}
+            nodes[(label, p["id"])] = {k: v for k, v in p.items() if k not in ("version", "updated_at", "posted_at")}
     rels = {r.name: store.edges(r.name) for r in SCHEMA.rels if r.name != "ABOUT"}
     return nodes, {k: v for k, v in rels.items() if v}
 

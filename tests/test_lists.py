@@ -27,7 +27,8 @@ from engine.lists.export import DOCS_PATH, TEMPLATES_DIR, months_text
 from engine.lists.validate import parse_months
 from engine.store import Batch, EmbeddedStore
 
-LIST_LABELS = ("City", "District", "Street", "Community", "Grid", "Unit", "PartyOrg", "Member", "Resource", "Demand")
+LIST_LABELS = ("City", "District", "Street", "Community", "Grid", "Unit", "PartyOrg", "Member", "Resource", "Demand",
+               "Wish")
 
 # --- fixtures: a tiny city, as rows keyed by column key ----------------------------------------
 
@@ -65,8 +66,13 @@ DEMANDS = [
          source="敲门行动"),
     dict(id="D-2", community="C2", name="四点半课堂", category="四点半课堂", quantity=30, priority=3, year=2024),
 ]
+WISHES = [
+    dict(id="W-1", community="C1", grid="G1", category="助老", description="独居老人每周探访", effort=2,
+         needed_by="2026-06-30", urgent="是"),
+    dict(id="W-2", community="C2", category="repair", description="轮椅维修"),
+]
 DATA = {"areas": AREAS, "units": UNITS, "orgs": ORGS, "members": MEMBERS, "resources": RESOURCES,
-        "demands": DEMANDS}
+        "demands": DEMANDS, "wishes": WISHES}
 
 
 def rows_of(kind: str, lang: str = "zh", data: dict[str, list[dict[str, Any]]] | None = None) -> tuple[list, list]:
@@ -113,7 +119,7 @@ def snapshot(store: EmbeddedStore) -> tuple[dict, list]:
     nodes = {}
     for label in LIST_LABELS:
         for p in store.find(label):
-            nodes[(label, p["id"])] = {k: v for k, v in p.items() if k not in ("version", "updated_at")}
+            nodes[(label, p["id"])] = {k: v for k, v in p.items() if k not in ("version", "updated_at", "posted_at")}
     rels = sorted((k, u, v) for u, v, k in store._g.edges(keys=True) if k != "ABOUT")
     return nodes, rels
 
@@ -176,6 +182,7 @@ def test_english_headers_in_xlsx_and_json_give_the_same_graph(tmp_path: Path, ci
     en["demands"][0].update(category="health_clinic", must_cover="no", splittable="yes", source="door_knocking",
                             months="3-4")
     en["demands"][1]["category"] = "youth_tutoring"
+    en["wishes"][0].update(category="Elder Care", urgent="yes")
     d = tmp_path / "en"
     d.mkdir()
     files = {
@@ -185,6 +192,7 @@ def test_english_headers_in_xlsx_and_json_give_the_same_graph(tmp_path: Path, ci
         "members": write_json(d / "members.json", *rows_of("members", "en", en), wrap=True),
         "resources": write_csv(d / "resources.csv", *rows_of("resources", "en", en)),
         "demands": write_json(d / "demands.json", *rows_of("demands", "en", en)),
+        "wishes": write_csv(d / "micro wishes.csv", *rows_of("wishes", "en", en)),
     }
     # headers are matched ignoring case and spaces
     heads, rows = rows_of("units", "en", en)
@@ -505,3 +513,26 @@ def test_a_reimport_never_moves_an_item_to_another_owner_grid_or_held_kind(tmp_p
     # the same lists with the owners, grid and kind as stored are applied
     rep = import_lists(store, [write_city(tmp_path / "same")[k] for k in ("resources", "demands")])
     assert rep.applied, rep.summary()
+
+
+def test_wish_list_keeps_the_contact_out_of_exports_and_a_stored_wish_its_state(tmp_path: Path, city) -> None:
+    from engine import wishes
+    from engine.audit import Actor
+
+    store, _ = city
+    heads, rows = rows_of("wishes", "zh", {"wishes": [dict(WISHES[1], contact="13800000000")]})
+    rep = import_lists(store, [write_csv(tmp_path / "微心愿清单.csv", heads, rows)])
+    assert rep.applied, rep.summary()
+    w = store.get("Wish", "W-2")
+    assert w["contact"] == "13800000000" and w["status"] == "open" and w["category"] == "repair"
+    wishes.claim(store, "W-2", "M1", Actor("M1", "member"))
+    heads, rows = rows_of("wishes", "zh", {"wishes": [dict(WISHES[1], description="轮椅和助行器维修")]})
+    assert import_lists(store, [write_csv(tmp_path / "again.csv", heads, rows)]).applied
+    w = store.get("Wish", "W-2")
+    assert (w["status"], w["claimed_by"], w["description"]) == ("claimed", "M1", "轮椅和助行器维修")
+    out = export_lists(store, tmp_path / "out")
+    text = "".join(p.read_text(encoding="utf-8-sig") for p in out.values() if p.suffix == ".csv")
+    assert "轮椅和助行器维修" in text and "13800000000" not in text
+    bad = rows_of("wishes", "zh", {"wishes": [dict(WISHES[0], id="W-9", community="C2")]})
+    rep = import_lists(store, [write_csv(tmp_path / "bad.csv", *bad)])
+    assert not rep.applied and store.get("Wish", "W-9") is None  # G1 is not in C2

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from graph_schema import SCHEMA
+
 from ..errors import InvalidInput
 from ..store.base import Batch, GraphStore, Props
 from .headers import (
@@ -170,6 +172,13 @@ def collect_rows(store: GraphStore, scope: str | None = None) -> dict[str, list[
         r.update(id=d["id"], community=comm, grid=grid)
         rows["demands"].append(r)
 
+    for w in store.find("Wish"):
+        if scope is not None and w.get("community") not in inside:
+            continue
+        r = _fields(LISTS["wishes"], SCHEMA.node("Wish").public(w))  # the resident's contact stays in the graph
+        r.update(id=w["id"], community=w.get("community"))
+        rows["wishes"].append(r)
+
     rank = {lv: i for i, lv in enumerate(LEVEL_OF_LABEL[x] for x in AREA_ORDER)}
     rows["areas"].sort(key=lambda r: (rank[r["level"]], r["id"]))
     for k in ORDER[1:]:
@@ -229,7 +238,7 @@ def export_lists(
 ) -> dict[str, Path]:
     """Write each list (or only ``lists``) to ``folder`` as ``资源清单.csv`` … (``resources.csv``
     … with ``lang="en"``), headers in that language. Re-importing the files into an empty store
-    gives the same nodes and relationships. Returns ``{list kind: path}``."""
+    gives the same nodes and relationships, less a wish's private contact. Returns ``{list kind: path}``."""
     if fmt not in ("csv", "xlsx", "json"):
         raise InvalidInput(f"不支持的格式 {fmt}", message_en=f"unsupported format {fmt} (csv, xlsx or json)")
     kinds = list(lists) if lists is not None else list(ORDER)
@@ -427,8 +436,10 @@ def render_docs() -> str:
         "  、 or commas.",
         "- Row numbers in error reports are the rows you see in Excel (the header row as found); for JSON, the",
         "  item's position (1 = first).",
-        "- Import order: areas → units → party organisations → members → resources → demands; a reference may",
-        "  point at a row of the same import or at something already in the store.",
+        "- Import order: areas → units → party organisations → members → resources → demands → micro-wishes; a",
+        "  reference may point at a row of the same import or at something already in the store.",
+        "- A micro-wish is imported open; a wish already stored keeps its state and community (the list updates",
+        "  what the resident asked). The resident's contact (联系方式) stays in the graph and is never exported.",
         "- Resources without coordinates take their unit's; demands take their grid's, else their community's;",
         "  units take their grid's, else their community's.",
         "- A unit row with party organisation details but no 党组织编号 gets the id `<unit id>-P`.",

@@ -132,10 +132,20 @@ DEMAND_STATUSES = CodeSet(
            ("closed", "已关闭", "closed")),
 )
 
+WISH_CATEGORY_CODES = CodeSet(
+    "wish_category",
+    _terms(("elder_care", "助老", "elder care"), ("disability", "助残", "disability aid"), ("repair", "维修", "repair"),
+           ("tutoring", "助学", "tutoring"), ("health", "健康", "health"), ("errand", "代办", "errand"),
+           ("other", "其他", "other")),
+    {"关爱老人": "elder_care", "探访": "elder_care", "轮椅维修": "repair", "辅导": "tutoring", "其它": "other"},
+)
+"""The wish categories of engine.wishes.WISH_CATEGORIES (a test keeps the two the same)."""
+
 CODE_SETS: dict[str, CodeSet] = {
     c.name: c
     for c in (AREA_LEVELS, MAX_LEVELS, AREA_KINDS, RATINGS, UNIT_TYPE_CODES, ORG_LEVELS, ORG_KINDS,
-              RESOURCE_KIND_CODES, DEMAND_CATEGORY_CODES, TRAVEL_MODE_CODES, SOURCES, DEMAND_STATUSES)
+              RESOURCE_KIND_CODES, DEMAND_CATEGORY_CODES, TRAVEL_MODE_CODES, SOURCES, DEMAND_STATUSES,
+              WISH_CATEGORY_CODES)
 }
 
 TRUE_WORDS = frozenset({"是", "true", "1", "yes", "y", "t", "√", "✓", "有", "对"})
@@ -585,7 +595,36 @@ DEMANDS = ListSpec(
     "What each community needs. Without coordinates a demand takes its grid's, else its community's.",
 )
 
-LISTS: dict[str, ListSpec] = {s.kind: s for s in (AREAS, UNITS, ORGS, MEMBERS, RESOURCES, DEMANDS)}
+WISHES = ListSpec(
+    "wishes", "微心愿清单", "Micro-wish list", "Wish",
+    (
+        _c("id", "编号", "id", True, "心愿编号，全图唯一", "wish id, unique in the graph", aliases=("心愿编号",),
+           example="W0001"),
+        _c("community", "社区编号", "ref", True, "心愿所在社区编号", "id of the wish's community", aliases=("社区",),
+           example="C001", prop=None),
+        _c("grid", "网格编号", "ref", False, "心愿所在网格编号（须属于该社区）",
+           "id of the grid (must be in the community)", aliases=("网格",), example="G001"),
+        _c("category", "心愿类别", "code", True, "心愿类别", "wish category", codes="wish_category",
+           aliases=("类别",), example="助老"),
+        _c("description", "心愿内容", "str", False, "居民的心愿", "what the resident wishes for",
+           aliases=("内容", "说明"), example="独居老人每周探访一次"),
+        _c("effort", "工作量(小时)", "int", False, "完成所需小时数 1–8（积分 = 类别分值 × 小时）",
+           "hours it takes, 1..8 (points = category rate × hours)", min=1, max=8, aliases=("工作量",),
+           units=("小时", "h", "hours"), example=2),
+        _c("needed_by", "期望完成日期", "str", False, "期望完成日期（如 2026-06-30）", "wanted by (e.g. 2026-06-30)",
+           aliases=("完成日期",), example="2026-06-30"),
+        _c("urgent", "紧急", "bool", False, "是否紧急（是/否）", "urgent (yes/no)", example="否"),
+        _c("contact", "联系方式", "str", False, "居民联系方式（只供认领的党员使用，不会导出）",
+           "the resident's contact (for the member who takes the wish; never exported)", aliases=("联系电话",),
+           example="13800000000"),
+    ),
+    ("wishes", "wish", "微心愿", "心愿"),
+    "居民的微心愿，由到社区报到的党员认领完成，确认后获得积分。",
+    "Residents' micro-wishes, taken and fulfilled by members who report to the community; confirmed wishes "
+    "earn points.",
+)
+
+LISTS: dict[str, ListSpec] = {s.kind: s for s in (AREAS, UNITS, ORGS, MEMBERS, RESOURCES, DEMANDS, WISHES)}
 ORDER: tuple[str, ...] = tuple(LISTS)
 """Import order: what a later list refers to comes first."""
 
@@ -641,6 +680,7 @@ __all__ = [
     "ORGS",
     "RESOURCES",
     "UNITS",
+    "WISHES",
     "CodeSet",
     "Column",
     "ListSpec",

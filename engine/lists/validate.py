@@ -52,7 +52,8 @@ LABEL_EN = {
     "Unit": "unit", "PartyOrg": "party organisation", "Member": "member", "Resource": "resource", "Demand": "demand",
 }
 ORG_KIND_LABEL = {"unit": "Unit", "community": "Community", "grid": "Grid"}
-LIST_LABELS = ("City", "District", "Street", "Community", "Grid", "Unit", "PartyOrg", "Member", "Resource", "Demand")
+LIST_LABELS = ("City", "District", "Street", "Community", "Grid", "Unit", "PartyOrg", "Member", "Resource", "Demand",
+               "Wish")
 
 
 def _zh(labels: Iterable[str]) -> str:
@@ -654,7 +655,7 @@ class _Validator:
             self.ref(rec, "reports_to", ("Community",))
         for rec in self.records["resources"]:
             self.ref(rec, "unit", ("Unit",))
-        for rec in self.records["demands"]:
+        for rec in (*self.records["demands"], *self.records["wishes"]):
             v = rec.values
             c = self.ref(rec, "community", ("Community",))
             g = self.ref(rec, "grid", ("Grid",))
@@ -765,7 +766,30 @@ class _Validator:
             old = self.counted("Demand", rec.id, "demands")  # type: ignore[arg-type]
             items.put(b, "Demand", rec.id, p, owner=v["community"], grid=v.get("grid"),  # type: ignore[arg-type]
                       stored=old, at=at)
+        for rec in self.records["wishes"]:
+            self.wish(b, rec, at)
         return b
+
+    def wish(self, b: Batch, rec: Record, at: str) -> None:
+        """A new wish is posted open; a stored one keeps its state, claimer and community (the
+        list updates what the resident asked, never the wish's life, engine.wishes)."""
+        v = rec.values
+        p = self.props(rec)
+        old = self.counted("Wish", rec.id, "wishes")  # type: ignore[arg-type]
+        if old is not None:
+            if old.get("community") != v["community"]:
+                self.error(rec, "community", f"心愿已属于社区“{old.get('community')}”，不能改到其他社区",
+                           f"the wish belongs to community {old.get('community')!r} and cannot move", v["community"])
+            b.node("Wish", rec.id, **p, updated_at=at)  # type: ignore[arg-type]
+            return
+        xy = self.coords(v.get("grid")) or self.coords(v.get("community"))
+        if xy:
+            p["lat"], p["lon"] = xy
+        b.node("Wish", rec.id, **p, community=v["community"], status="open", posted_at=at, version=1,  # type: ignore[arg-type]
+               updated_at=at)
+        b.rel("WISHES", "Community", v["community"], "Wish", rec.id)  # type: ignore[arg-type]
+        if v.get("grid"):
+            b.rel("IN_GRID", "Wish", rec.id, "Grid", v["grid"])  # type: ignore[arg-type]
 
     def run(self, files: FileSpec) -> ImportResult:
         self.read(files)

@@ -41,11 +41,13 @@ def is_point_label(name: str) -> bool:
 
 # -- lookups --------------------------------------------------------------------------------
 
+_APPEND_ONLY = " OR ".join(f"n:{label(n.name)}" for n in SCHEMA.nodes if n.append_only)
 LABELS_OF = (
     f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) "
-    "RETURN n.id AS id, labels(n) AS labels, CASE WHEN n:Event THEN properties(n) END AS event"
+    f"RETURN n.id AS id, labels(n) AS labels, CASE WHEN {_APPEND_ONLY} THEN properties(n) END AS event"
 )
-"""Label (and, for append-only events, the stored properties) of many ids in one query."""
+"""Label (and, for append-only nodes such as events and ledger lines, the stored properties)
+of many ids in one query."""
 
 LABEL_OF = f"MATCH (n:{ENTITY} {{id: $id}}) RETURN labels(n) AS labels"
 
