@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import gzip
 import os
 import platform
 import resource
@@ -37,8 +36,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_round import build
-from engine.matching.executor import Executor, default_workers, local_executor, using
+from bench.bench_round import load_problem, problem_args
+from engine.matching.executor import Executor, local_executor, using
 from engine.matching.problem import Problem, Solution, SolveParams
 from engine.matching.ray_executor import RayExecutor
 from engine.matching.solver import solve
@@ -137,12 +136,7 @@ def _row(name: str, sol: Solution, _: Timed, wall: float, worker_gib: float, dri
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--scale", type=int, default=1)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--time-limit", type=float, default=20.0)
-    ap.add_argument("--workers", type=int, default=default_workers())
-    ap.add_argument("--problem", type=Path, help="a dumped problem file (.json or .json.gz) instead of synthesising")
+    ap = problem_args(argparse.ArgumentParser())
     ap.add_argument("--wall-safety", type=float, default=1000.0,
                     help="solver.WALL_SAFETY for both runs: the default here keeps the wall-clock net out of "
                          "reach, so on a loaded machine both stop on deterministic work only (the answers compare)")
@@ -154,11 +148,7 @@ def main() -> None:
     solver_mod.WALL_SAFETY = a.wall_safety
 
     t0 = time.perf_counter()
-    if a.problem:
-        raw = a.problem.read_bytes()
-        p = Problem.model_validate_json(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
-    else:
-        p = build(a.scale, a.seed)
+    p = load_problem(a)
     setup = time.perf_counter() - t0
     up = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"# {datetime.now(UTC):%Y-%m-%d %H:%M} {platform.node()} cpus={len(os.sched_getaffinity(0))} "

@@ -87,22 +87,31 @@ def build(scale: int, seed: int) -> Problem:
     return build_problem(snap, generate(snap, params), params)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
+def problem_args(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options every round benchmark shares: which problem, and the solve's budget."""
     ap.add_argument("--scale", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--time-limit", type=float, default=20.0)
     ap.add_argument("--workers", type=int, default=default_workers())
     ap.add_argument("--problem", type=Path, help="a dumped problem file (.json or .json.gz) instead of synthesising")
+    return ap
+
+
+def load_problem(a: argparse.Namespace) -> Problem:
+    """The dumped problem file (plain or gzip JSON) when given, else the synthetic region."""
+    if a.problem:
+        raw = a.problem.read_bytes()
+        return Problem.model_validate_json(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
+    return build(a.scale, a.seed)
+
+
+def main() -> None:
+    ap = problem_args(argparse.ArgumentParser())
     ap.add_argument("--dump", type=Path, help="write the problem (gzip when the name ends in .gz) and stop")
     ap.add_argument("--no-plain", action="store_true", help="skip plain CP-SAT")
     a = ap.parse_args()
     t0 = time.perf_counter()
-    if a.problem:
-        raw = a.problem.read_bytes()
-        p = Problem.model_validate_json(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
-    else:
-        p = build(a.scale, a.seed)
+    p = load_problem(a)
     if a.dump:
         data = p.model_dump_json().encode()
         a.dump.write_bytes(gzip.compress(data, mtime=0) if a.dump.suffix == ".gz" else data)
