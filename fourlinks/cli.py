@@ -351,6 +351,7 @@ def solve(
     seed: int = 0,
     relative_gap: float = 0.0,
     mip: Annotated[bool, typer.Option(help="also solve each part with HiGHS (MIP)")] = True,
+    tight_bound: Annotated[bool, typer.Option(help="also bound big parts by decomposition (slower, tighter)")] = False,
     executor: Annotated[str, typer.Option(envvar="FOURLINKS_EXECUTOR",
                                           help="where parts are solved: local (process pool) or ray")] = "local",
     address: Annotated[str | None, typer.Option(envvar="FOURLINKS_RAY_ADDRESS",
@@ -374,7 +375,8 @@ def solve(
         err.print(f"[red]bad problem file {problem}: {e}[/red]")
         raise typer.Exit(2) from e
     extra = {"workers": workers} if workers > 0 else {}
-    params = SolveParams(time_limit=time_limit, seed=seed, relative_gap=relative_gap, mip=mip, **extra)
+    params = SolveParams(time_limit=time_limit, seed=seed, relative_gap=relative_gap, mip=mip,
+                         tight_bound=tight_bound, **extra)
     try:
         with using(make_executor(executor, address)):
             sol = run_solve(p, params)

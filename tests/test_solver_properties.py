@@ -190,3 +190,54 @@ def test_big_part_path_keeps_rules_bound_and_baseline(p: Problem) -> None:
     g = greedy(p)
     if not check(p, g):
         assert sign * sol.objective >= sign * objective_of(p, g)["total"] - 1e-6
+
+
+@SETTINGS
+@given(problems(), st.sampled_from([1, 3, 1000]))
+def test_decomposed_bound_is_a_bound(p: Problem, max_lines: int) -> None:
+    """The decomposed (Lagrangian) bound never cuts off a feasible answer, whatever the clusters
+    (one demand per cluster prices every shared row), and is never looser than the LP's."""
+    from engine.matching.decomp import decomposed_bound
+
+    if p.objective.sense != "maximize" or not _strict_feasible(p):
+        return
+    note(p.model_dump_json())
+    best = brute_force(p)
+    assert best is not None
+    b = decomposed_bound(p, max_lines=max_lines)
+    assert b.bound >= best - 1e-6
+    assert b.bound <= b.lp_bound + 1e-9
+
+
+def test_decomposed_bound_prices_a_shared_resource() -> None:
+    """One resource shared by two demands in two clusters: the bound is the optimum (2), which
+    only the price of the shared capacity row (λ·capacity) gives back."""
+    from engine.matching.decomp import decomposed_bound
+
+    p = Problem.model_validate({
+        "resources": [{"id": "r0", "capacity": 2}],
+        "demands": [{"id": "d0", "quantity": 2}, {"id": "d1", "quantity": 2}],
+        "candidates": [{"resource": "r0", "demand": "d0", "score": 1}, {"resource": "r0", "demand": "d1", "score": 1}],
+        "objective": {"sense": "maximize"},
+    })
+    b = decomposed_bound(p, max_lines=1)
+    assert len(b.clusters) == 2
+    assert abs(b.bound - 2.0) < 1e-6 and abs(brute_force(p) - 2.0) < 1e-9
+
+
+@SETTINGS
+@given(problems())
+def test_tight_bound_on_big_parts_is_valid_and_no_looser(p: Problem) -> None:
+    """With ``tight_bound`` (every part made "big" here), the round's bound still covers the
+    brute-force optimum and is never looser than without it; the answer itself does not change."""
+    if p.objective.sense != "maximize" or not _strict_feasible(p):
+        return
+    note(p.model_dump_json())
+    with patch.object(solver_mod, "BIG_PART", 1):
+        plain = solve(p, PARAMS)
+        tight = solve(p, PARAMS.model_copy(update={"tight_bound": True}))
+    best = brute_force(p)
+    assert best is not None
+    assert tight.bound >= best - 1e-6
+    assert tight.bound <= plain.bound + 1e-6
+    assert tight.allocations == plain.allocations

@@ -55,6 +55,7 @@ class LinearForm:
     lb: np.ndarray
     ub: np.ndarray
     dropped: int  # constraints with no linear form (the relaxation is then looser, still valid)
+    row_of: np.ndarray | None = None  # per proto constraint: its first row, or −1 when it has none
 
 
 def linear_form(model: cp_model.CpModel) -> LinearForm:
@@ -93,7 +94,9 @@ def linear_form(model: cp_model.CpModel) -> LinearForm:
             const += k
         return terms, const
 
-    for ct in proto.constraints:
+    row_of = np.full(len(proto.constraints), -1, dtype=np.int64)
+    for ci, ct in enumerate(proto.constraints):
+        row_of[ci] = len(lo)
         enf = list(ct.enforcement_literal)
         if ct.has_linear():
             if enf:
@@ -133,8 +136,11 @@ def linear_form(model: cp_model.CpModel) -> LinearForm:
         c[j] += k
     m = len(lo)
     A = csr_array((np.array(vals), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))), shape=(m, n))
+    row_of[row_of >= m] = -1
+    nxt = np.append(row_of[1:], m)
+    row_of[(row_of >= 0) & (nxt == row_of)] = -1  # a dropped constraint added no row
     return LinearForm(c, float(obj.offset), float(obj.scaling_factor or 1.0), A, np.array(lo), np.array(hi), lb, ub,
-                      dropped)
+                      dropped, row_of)
 
 
 def relax(model: cp_model.CpModel, time_limit: float = 60.0) -> LpResult:

@@ -34,7 +34,7 @@ import highspy
 import numpy as np
 from ortools.sat.python import cp_model, cp_model_helper
 
-from engine.matching.lp import linear_form
+from engine.matching.lp import LinearForm, linear_form
 
 
 @dataclass
@@ -81,6 +81,35 @@ def _objective(n: int, terms: list[tuple[float, cp_model.LinearExprT]]) -> tuple
     return c, const
 
 
+def highs_lp(f: LinearForm, c: np.ndarray) -> highspy.HighsLp:
+    """``f``'s rows as a HiGHS model maximising ``c·v`` (continuous until integrality is set)."""
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(f.lb)
+    lp.num_row_ = len(f.lo)
+    lp.col_cost_ = -c  # HiGHS minimises
+    lp.col_lower_ = f.lb
+    lp.col_upper_ = f.ub
+    lp.row_lower_ = f.lo
+    lp.row_upper_ = f.hi
+    csc = f.A.tocsc()
+    csc.sort_indices()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+    lp.a_matrix_.value_ = csc.data.astype(np.float64)
+    return lp
+
+
+def new_highs(seed: int = 0) -> highspy.Highs:
+    """A quiet, single-threaded, seeded HiGHS (deterministic)."""
+    h = _new_highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("parallel", "off")
+    h.setOptionValue("random_seed", int(seed) % 2**31)
+    return h
+
+
 def solve_mip(
     model: cp_model.CpModel,
     objective: list[tuple[float, cp_model.LinearExprT]],
@@ -105,26 +134,9 @@ def solve_mip(
     f = linear_form(model)
     n = len(f.lb)
     c, const = _objective(n, objective)
-    lp = highspy.HighsLp()
-    lp.num_col_ = n
-    lp.num_row_ = len(f.lo)
-    lp.col_cost_ = -c  # HiGHS minimises
-    lp.col_lower_ = f.lb
-    lp.col_upper_ = f.ub
-    lp.row_lower_ = f.lo
-    lp.row_upper_ = f.hi
-    csc = f.A.tocsc()
-    csc.sort_indices()
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
-    lp.a_matrix_.value_ = csc.data.astype(np.float64)
+    lp = highs_lp(f, c)
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n
-    h = _new_highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("parallel", "off")
-    h.setOptionValue("random_seed", int(seed) % 2**31)
+    h = new_highs(seed)
     nodes = max(int(nodes), 1 + int(work / max(1, f.A.nnz)))
     h.setOptionValue("mip_max_nodes", nodes)
     if not heuristics:

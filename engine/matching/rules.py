@@ -159,6 +159,10 @@ class ModelVars:
     objective: list[tuple[float, cp_model.LinearExprT]] = field(default_factory=list)
     partners_binding: set[str] = field(default_factory=set)
     units_binding: set[str] = field(default_factory=set)
+    #: proto constraint index of each resource's capacity row and each unit's project-limit row:
+    #: the rows a decomposed bound prices (``engine.matching.decomp``)
+    capacity_rows: dict[str, int] = field(default_factory=dict)
+    unit_rows: dict[str, int] = field(default_factory=dict)
 
     def covered(self, d: str) -> cp_model.LinearExprT:
         """Σ_r x[r,d], the amount given to demand d."""
@@ -258,9 +262,10 @@ class Capacity:
             cons = [idx.cand[p].consumption for p in lines]
             if sum(c * idx.ub[p] for c, p in zip(cons, lines, strict=True)) <= idx.res[r].capacity:
                 continue
-            model.add(
+            ct = model.add(
                 sum(c * mv.x[p] for c, p in zip(cons, lines, strict=True) if c) <= idx.res[r].capacity
             )
+            mv.capacity_rows[r] = ct.index
 
 
 class Quantity:
@@ -363,7 +368,7 @@ class UnitLimit:
             dems[idx.unit_of[r]].add(d)
         for u in sorted(mv.units_binding):
             ws = [mv.serve(model, u, d) for d in sorted(dems[u])]
-            model.add(sum(ws) <= idx.unit_limit[u])
+            mv.unit_rows[u] = model.add(sum(ws) <= idx.unit_limit[u]).index
 
 
 class Pins:

@@ -405,6 +405,11 @@ def _solve_big(
     else:
         lp_bound = math.inf
         starts = [hint_allocs] if not check(sub, hint_allocs) else []
+    if params.tight_bound and starts and sense_sign(sub) == 1:
+        # a feasible start: every must-cover demand coverable, the decomposed bound applies
+        from engine.matching.decomp import decomposed_bound  # it builds on this module
+
+        lp_bound = min(lp_bound, decomposed_bound(sub, seed=params.seed).bound)
     start = max(starts, key=lambda a: _value(sub, a)) if starts else None
     if start is not None and lp.values is not None:
         # search the lines the LP uses plus the start's own: a far smaller model on which the LNS
