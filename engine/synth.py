@@ -20,6 +20,7 @@ import gc
 import math
 import random
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -947,21 +948,33 @@ def synthesize(preset: str = "chizhou", seed: int = 0, scale: int = 1, year: int
     """The synthetic network: ``scale`` copies of the ``preset`` city, as one ``Batch``.
 
     Deterministic in (preset, seed, scale, year)."""
+    batch = Batch()
+    for city in synthesize_cities(preset, seed, scale, year):
+        batch.nodes.extend(city.nodes)
+        batch.rels.extend(city.rels)
+    return batch
+
+
+def synthesize_cities(preset: str = "chizhou", seed: int = 0, scale: int = 1, year: int = 2026) -> Iterator[Batch]:
+    """The same network as :func:`synthesize`, one ``Batch`` per city, each built when asked for:
+    a nation-size region (``scale=300``) streamed city by city never holds more than one city
+    (copies share nothing: copy ``k`` draws only from its own generator). Their concatenation is
+    ``synthesize``'s batch."""
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; known: {', '.join(sorted(PRESETS))}")
     if scale < 1:
         raise ValueError("scale must be at least 1")
     p = PRESETS[preset]
-    batch = Batch()
-    enabled = gc.isenabled()
-    gc.disable()  # a province is millions of small objects, none cyclic: collection passes only cost time
-    try:
-        for k in range(1, scale + 1):
+    for k in range(1, scale + 1):
+        batch = Batch()
+        enabled = gc.isenabled()
+        gc.disable()  # a city is a million small objects, none cyclic: collection passes only cost time
+        try:
             _build_copy(batch, p, seed, k, scale, year)
-    finally:
-        if enabled:
-            gc.enable()
-    return batch
+        finally:
+            if enabled:
+                gc.enable()
+        yield batch
 
 
 # --- summary -------------------------------------------------------------------------------

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -68,6 +69,43 @@ class ProcessExecutor:
             for i, fut in futures.items():
                 out[i] = fut.result()
         return out  # type: ignore[return-value]
+
+    def imap(self, fn: Callable[[T], R], items: Iterable[tuple[T, float]], window: int) -> Iterator[R]:
+        """``fn`` of each task as it arrives, results in arrival order, at most ``window`` tasks
+        submitted and not yet collected (so the caller builds tasks only as fast as they run)."""
+        ctx = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=max(1, self.workers), mp_context=ctx) as pool:
+            pending: deque = deque()
+            for task, _ in items:
+                pending.append(pool.submit(fn, task))
+                while len(pending) >= window:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+
+
+def stream_map(executor: Executor, fn: Callable[[T], R], items: Iterable[tuple[T, float]],
+               window: int) -> Iterator[R]:
+    """``fn(task)`` for each ``(task, size)`` of ``items``, in their order, with at most about
+    ``window`` tasks built and not collected: tasks are sent while they are still being built
+    (the city-by-city round, engine/matching/stream.py). An executor with an ``imap`` keeps a
+    sliding window; any other is sent chunks of ``window`` tasks (biggest first inside a chunk).
+    Where tasks run still never changes a result, so the answers are those of ``map``."""
+    window = max(1, window)
+    imap = getattr(executor, "imap", None)
+    if imap is not None:
+        yield from imap(fn, items, window)
+        return
+    chunk: list[T] = []
+    sizes: list[float] = []
+    for task, size in items:
+        chunk.append(task)
+        sizes.append(size)
+        if len(chunk) >= window:
+            yield from executor.map(fn, chunk, sizes)
+            chunk, sizes = [], []
+    if chunk:
+        yield from executor.map(fn, chunk, sizes)
 
 
 EXECUTORS = ("local", "ray")

@@ -845,6 +845,45 @@ def _bundles(parts: list[tuple[list[str], list[str]]], size: dict[int, int]) -> 
     return out
 
 
+def _make_task(sub: Problem, params: SolveParams, share: float, deadline: float,
+               sub_hint: list[SAllocation], pieces: list[tuple[list[str], list[str]]]) -> _Task | None:
+    """The task of one bundle of components (``share``: its size over the whole problem's), or None
+    when the bundle is trivial (nothing to decide: its value is ``_value(sub, [])``). Shared by
+    :func:`solve` and the city-by-city round (engine/matching/stream.py), so both budget a part alike."""
+    trivial = not sub.candidates and not sub.reference and not any(d.must_cover for d in sub.demands)
+    if trivial and (sub.objective.fairness == "none" or not sub.objective.fairness_weight):
+        return None
+    # each part's budget is its share of the problem's size (big parts get their time by
+    # size, small ones finish at once), in deterministic work, never in seconds
+    dtime = max(MIN_DTIME, params.time_limit * DTIME_PER_SECOND * share)
+    if len(sub.candidates) >= BIG_PART:
+        seconds = params.time_limit * share - BIG_OVERHEAD_PER_LINE * len(sub.candidates)
+        dtime = max(MIN_DTIME, seconds * LNS_DTIME_PER_SECOND)
+    mip_seconds = params.time_limit * share if params.mip else 0.0
+    return _Task(sub, params, dtime, deadline, sub_hint, pieces, mip_seconds)
+
+
+def _overall_status(statuses: list[Status]) -> Status:
+    """The round's status from its parts' (the worst of them)."""
+    if "MODEL_INVALID" in statuses:
+        return "MODEL_INVALID"
+    if "INFEASIBLE" in statuses:
+        return "INFEASIBLE"
+    if "UNKNOWN" in statuses:
+        return "UNKNOWN"
+    if all(s == "OPTIMAL" for s in statuses):
+        return "OPTIMAL"
+    return "FEASIBLE"
+
+
+def part_sizes(problem: Problem, parts: list[tuple[list[str], list[str]]]) -> dict[int, int]:
+    """Each part's size (its demands and their usable lines): what its budget is a share of."""
+    lines_of_dem: dict[str, int] = defaultdict(int)
+    for c in _usable(problem):
+        lines_of_dem[c.demand] += 1
+    return {i: len(ds) + sum(lines_of_dem[d] for d in ds) for i, (_, ds) in enumerate(parts)}
+
+
 def solve(
     problem: Problem, params: SolveParams = SolveParams(), hint: list[SAllocation] | None = None
 ) -> Solution:
@@ -861,11 +900,7 @@ def solve(
         parts = components(problem)
     else:
         parts = [(sorted(r.id for r in problem.resources), sorted(d.id for d in problem.demands))]
-    usable = _usable(problem)
-    lines_of_dem: dict[str, int] = defaultdict(int)
-    for c in usable:
-        lines_of_dem[c.demand] += 1
-    size = {i: len(ds) + sum(lines_of_dem[d] for d in ds) for i, (_, ds) in enumerate(parts)}
+    size = part_sizes(problem, parts)
     groups = _bundles(parts, size)
     total = max(1, sum(size.values()))
 
@@ -883,22 +918,14 @@ def solve(
         group_of.update({"r:" + r: g for r in rids})
         group_of.update({"d:" + d: g for d in dids})
         sub = _subproblem(problem, rids, dids)
-        trivial = not sub.candidates and not sub.reference and not any(d.must_cover for d in sub.demands)
-        if trivial and (sub.objective.fairness == "none" or not sub.objective.fairness_weight):
+        sub_hint = [a for a in hint if a.resource in rids and a.demand in dids]
+        task = _make_task(sub, params, sum(size[i] for i in group) / total, deadline, sub_hint,
+                          [parts[i] for i in group])
+        if task is None:
             statuses.append("OPTIMAL")
             bound_value += _value(sub, [])
             continue
-        # each part's budget is its share of the problem's size (big parts get their time by
-        # size, small ones finish at once), in deterministic work, never in seconds
-        share = sum(size[i] for i in group) / total
-        dtime = max(MIN_DTIME, params.time_limit * DTIME_PER_SECOND * share)
-        if len(sub.candidates) >= BIG_PART:
-            seconds = params.time_limit * share - BIG_OVERHEAD_PER_LINE * len(sub.candidates)
-            dtime = max(MIN_DTIME, seconds * LNS_DTIME_PER_SECOND)
-        sub_hint = [a for a in hint if a.resource in rids and a.demand in dids]
-        mip_seconds = params.time_limit * share if params.mip else 0.0
-        tasks.append(_Task(sub, params, dtime, deadline, sub_hint,
-                           [parts[i] for i in group], mip_seconds))
+        tasks.append(task)
         task_sizes.append(sum(size[i] for i in group))
     for part in executor_for(params.workers).map(_run_task, tasks, task_sizes):
         statuses.append(part.status)
@@ -919,16 +946,7 @@ def solve(
     objective = terms.pop("total")
     sign = sense_sign(problem)
     bound = sign * bound_value if math.isfinite(bound_value) else sign * math.inf
-    if "MODEL_INVALID" in statuses:
-        status: Status = "MODEL_INVALID"
-    elif "INFEASIBLE" in statuses:
-        status = "INFEASIBLE"
-    elif "UNKNOWN" in statuses:
-        status = "UNKNOWN"
-    elif all(s == "OPTIMAL" for s in statuses):
-        status = "OPTIMAL"
-    else:
-        status = "FEASIBLE"
+    status = _overall_status(statuses)
     gap = abs(bound - objective) / max(1.0, abs(objective)) if math.isfinite(bound) else math.inf
     if status == "OPTIMAL" and relaxed:
         status = "FEASIBLE"
