@@ -943,8 +943,19 @@ def solve(
 
     allocations.sort(key=lambda a: (a.resource, a.demand))
     terms = objective_of(problem, allocations)
+    return assemble_solution(allocations, terms, bound_value, sense_sign(problem), statuses, relaxed, conflicts,
+                             len(parts), t0)
+
+
+def assemble_solution(
+    allocations: list[SAllocation], terms: dict[str, float], bound_value: float, sign: int, statuses: list[Status],
+    relaxed: bool, conflicts: list[Conflict], components: int, t0: float,
+) -> Solution:
+    """The round's answer from its parts' (sorted allocations, objective terms with "total", summed bound in
+    value units): one place that turns them into status, bound and gap in the problem's sense, for the whole
+    solve and the streamed one alike."""
+    terms = dict(terms)
     objective = terms.pop("total")
-    sign = sense_sign(problem)
     bound = sign * bound_value if math.isfinite(bound_value) else sign * math.inf
     status = _overall_status(statuses)
     gap = abs(bound - objective) / max(1.0, abs(objective)) if math.isfinite(bound) else math.inf
@@ -958,7 +969,7 @@ def solve(
         gap=gap,
         allocations=allocations,
         terms=terms,
-        components=len(parts),
+        components=components,
         wall_time=time.perf_counter() - t0,
         relaxed=relaxed,
         conflicts=sorted(conflicts, key=lambda c: c.demand),

@@ -45,18 +45,17 @@ from engine.matching.problem import (
     Solution,
     SolveParams,
     Status,
-    status_text,
 )
 from engine.matching.round import build_problem
 from engine.matching.rules import sense_sign
 from engine.matching.snapshot import take_snapshot
 from engine.matching.solver import (
     _make_task,
-    _overall_status,
     _Part,
     _run_task,
     _Task,
     _value,
+    assemble_solution,
     components,
     part_sizes,
 )
@@ -279,29 +278,11 @@ def stream_solve(
 
     allocations = sorted(tally.allocations, key=lambda a: (a.resource, a.demand))
     terms = {k: math.fsum(v) for k, v in tally.terms.items()}
-    objective = terms.pop("total")
     bound_value = tally.trivial_bound
     for b in tally.part_bounds:
         bound_value += b
-    bound = tally.sense * bound_value if math.isfinite(bound_value) else tally.sense * math.inf
-    status = _overall_status(tally.statuses)
-    gap = abs(bound - objective) / max(1.0, abs(objective)) if math.isfinite(bound) else math.inf
-    if status == "OPTIMAL" and tally.relaxed:
-        status = "FEASIBLE"
-    short = len({c.demand for c in tally.conflicts})
-    return Solution(
-        status=status,
-        objective=objective,
-        bound=bound,
-        gap=gap,
-        allocations=allocations,
-        terms=terms,
-        components=tally.components,
-        wall_time=time.perf_counter() - t0,
-        relaxed=tally.relaxed,
-        conflicts=sorted(tally.conflicts, key=lambda c: c.demand),
-        status_text=status_text(status, gap, short),
-    )
+    return assemble_solution(allocations, terms, bound_value, tally.sense, tally.statuses, tally.relaxed,
+                             tally.conflicts, tally.components, t0)
 
 
 def city_problems(cities: Iterable[tuple[GraphStore, str]], params: RoundParams) -> Iterator[Problem]:
