@@ -34,7 +34,7 @@ from engine.matching.lp import linear_form
 from engine.matching.mip import _objective, highs_lp, new_highs, solve_mip
 from engine.matching.problem import Problem
 from engine.matching.rules import ModelVars, build_model, sense_sign, unit_key
-from engine.matching.solver import _constant_value
+from engine.matching.rules import constant_value as _constant_value
 
 
 @dataclass

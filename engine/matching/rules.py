@@ -30,6 +30,7 @@ pairs, in *value* units (larger is better, whatever the problem's sense), to
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -537,6 +538,16 @@ class Fairness:
 
 
 SOFT_RULES: tuple[Rule, ...] = (ScoreTerm(), FullCoverageBonus(), Fragmentation(), ChangePenalty(), Fairness())
+
+
+def constant_value(sub: Problem, relaxed: bool) -> float:
+    """Objective value (value units) that the model leaves out as constants: the −penalty part of
+    every reference line, and the bonus of must-cover demands (always full unless relaxed)."""
+    obj = sub.objective
+    v = -obj.change_penalty * len(sub.reference)
+    if obj.full_coverage_bonus and not relaxed:
+        v += math.fsum(obj.full_coverage_bonus * d.weight for d in sub.demands if d.must_cover)
+    return v
 
 
 def build_model(

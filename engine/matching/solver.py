@@ -73,6 +73,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model, cp_model_helper
 
 from engine.matching.checker import check, objective_of
+from engine.matching.decomp import decomposed_bound
 from engine.matching.executor import executor_for
 from engine.matching.greedy import greedy, nearest_first
 from engine.matching.lp import relax
@@ -96,6 +97,9 @@ from engine.matching.rules import (
     pair_bounds,
     sense_sign,
     unit_key,
+)
+from engine.matching.rules import (
+    constant_value as _constant_value,
 )
 
 #: Factor applied to non-integral objective coefficients before rounding.
@@ -278,16 +282,6 @@ def _scaled_objective(mv: ModelVars) -> tuple[cp_model.LinearExprT, int]:
     return sum(terms, cp_model.LinearExpr.constant(0)), scale
 
 
-def _constant_value(sub: Problem, relaxed: bool) -> float:
-    """Objective value (value units) that the model leaves out as constants: the −penalty part of
-    every reference line, and the bonus of must-cover demands (always full unless relaxed)."""
-    obj = sub.objective
-    v = -obj.change_penalty * len(sub.reference)
-    if obj.full_coverage_bonus and not relaxed:
-        v += math.fsum(obj.full_coverage_bonus * d.weight for d in sub.demands if d.must_cover)
-    return v
-
-
 def _solver(params: SolveParams, seed: int, dtime: float, deadline: float) -> cp_model.CpSolver:
     s = cp_model.CpSolver()
     p = s.parameters
@@ -407,8 +401,6 @@ def _solve_big(
         starts = [hint_allocs] if not check(sub, hint_allocs) else []
     if params.tight_bound and starts and sense_sign(sub) == 1:
         # a feasible start: every must-cover demand coverable, the decomposed bound applies
-        from engine.matching.decomp import decomposed_bound  # it builds on this module
-
         lp_bound = min(lp_bound, decomposed_bound(sub, seed=params.seed).bound)
     start = max(starts, key=lambda a: _value(sub, a)) if starts else None
     if start is not None and lp.values is not None:
