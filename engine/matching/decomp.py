@@ -127,12 +127,14 @@ def _cluster_problem(sub: Problem, dems: set[str]) -> Problem:
 
 
 def decomposed_bound(sub: Problem, max_lines: int = 4000, seed: int = 0, nodes: int = 1,
-                     time_limit: float = 600.0) -> DecomposedBound:
+                     time_limit: float = 600.0,
+                     built: tuple[cp_model.CpModel, ModelVars] | None = None) -> DecomposedBound:
     """The bound of the module docstring for a maximised part whose must-cover demands are all
-    coverable (the round's ordinary path). ``nodes`` > 1 lets HiGHS branch on each cluster."""
+    coverable (the round's ordinary path). ``nodes`` > 1 lets HiGHS branch on each cluster.
+    ``built``: the part's model from ``build_model(sub)`` when the caller has it already."""
     if sense_sign(sub) != 1:
         raise ValueError("decomposed_bound expects a maximised problem")
-    model, mv = build_model(sub)
+    model, mv = built if built is not None else build_model(sub)
     prices = lp_prices(sub, model, mv, seed)
     groups = clusters(sub, max_lines, seed)
     cluster_of = {d: k for k, g in enumerate(groups) for d in g}

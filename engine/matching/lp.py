@@ -75,9 +75,14 @@ def linear_form(model: cp_model.CpModel) -> LinearForm:
     hi: list[float] = []
     dropped = 0
 
+    row_of = np.full(len(proto.constraints), -1, dtype=np.int64)
+    current = 0  # the constraint being read
+
     def row(terms: list[tuple[int, float]], const: float, a: float, b: float) -> None:
         """a ≤ Σ coef·var + const ≤ b."""
         r = len(lo)
+        if row_of[current] < 0:
+            row_of[current] = r
         for j, c in terms:
             rows.append(r)
             cols.append(j)
@@ -94,9 +99,7 @@ def linear_form(model: cp_model.CpModel) -> LinearForm:
             const += k
         return terms, const
 
-    row_of = np.full(len(proto.constraints), -1, dtype=np.int64)
-    for ci, ct in enumerate(proto.constraints):
-        row_of[ci] = len(lo)
+    for current, ct in enumerate(proto.constraints):  # noqa: B007 (row() files its rows under `current`)
         enf = list(ct.enforcement_literal)
         if ct.has_linear():
             if enf:
@@ -136,9 +139,6 @@ def linear_form(model: cp_model.CpModel) -> LinearForm:
         c[j] += k
     m = len(lo)
     A = csr_array((np.array(vals), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))), shape=(m, n))
-    row_of[row_of >= m] = -1
-    nxt = np.append(row_of[1:], m)
-    row_of[(row_of >= 0) & (nxt == row_of)] = -1  # a dropped constraint added no row
     return LinearForm(c, float(obj.offset), float(obj.scaling_factor or 1.0), A, np.array(lo), np.array(hi), lb, ub,
                       dropped, row_of)
 

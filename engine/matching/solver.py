@@ -98,9 +98,7 @@ from engine.matching.rules import (
     sense_sign,
     unit_key,
 )
-from engine.matching.rules import (
-    constant_value as _constant_value,
-)
+from engine.matching.rules import constant_value as _constant_value
 
 #: Factor applied to non-integral objective coefficients before rounding.
 OBJ_SCALE = 1000
@@ -401,7 +399,7 @@ def _solve_big(
         starts = [hint_allocs] if not check(sub, hint_allocs) else []
     if params.tight_bound and starts and sense_sign(sub) == 1:
         # a feasible start: every must-cover demand coverable, the decomposed bound applies
-        lp_bound = min(lp_bound, decomposed_bound(sub, seed=params.seed).bound)
+        lp_bound = min(lp_bound, decomposed_bound(sub, seed=params.seed, built=(model, mv)).bound)
     start = max(starts, key=lambda a: _value(sub, a)) if starts else None
     if start is not None and lp.values is not None:
         # search the lines the LP uses plus the start's own: a far smaller model on which the LNS
