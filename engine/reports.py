@@ -8,6 +8,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from .matching.problem import SAllocation, Solution
 from .matching.round import RoundResult
 from .taxonomy import DEMAND_CATEGORIES, DIMENSIONS, LEVEL_BY_CODE, RESOURCE_KINDS
 
@@ -183,3 +184,33 @@ def summary_lines(result: RoundResult, lang: str = "zh", top: int = 5) -> list[s
     for code, n in sorted(counts.items(), key=lambda t: -t[1]):
         lines.append(f"  {labels[code]}（{code}）: {n}" if zh else f"  {labels[code]} ({code}): {n}")
     return lines
+
+
+REGION_COLUMNS = (
+    ("resource", "资源编号", "resource id"),
+    ("demand", "需求编号", "demand id"),
+    ("amount", "分配数量", "amount"),
+    ("score", "得分", "score"),
+)
+
+
+def write_region_allocations(allocations: list[SAllocation], path: Path, lang: str = "zh") -> Path:
+    """A streamed region round's lines as CSV (UTF-8 with BOM). Only ids and amounts: a region's
+    round keeps no city's snapshot, so names and reasons come from each city's own round page."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8-sig") as f:
+        w = csv.writer(f)
+        w.writerow(_headers(REGION_COLUMNS, lang))
+        w.writerows([a.resource, a.demand, a.amount, round(a.score, 4)] for a in allocations)
+    return path
+
+
+def region_summary_lines(sol: Solution, cities: int, lang: str = "zh") -> list[str]:
+    """The few lines a planner reads after a region's round."""
+    zh = lang == "zh"
+    text = sol.status_text.get("zh" if zh else "en", sol.status)
+    if zh:
+        return [f"{cities} 个城市，{sol.components} 个连通部分，{len(sol.allocations)} 条项目；{text}",
+                f"目标值 {sol.objective:.1f}，上界 {sol.bound:.1f}，用时 {sol.wall_time:.1f} 秒"]
+    return [f"{cities} cities, {sol.components} components, {len(sol.allocations)} project lines; {text}",
+            f"objective {sol.objective:.1f}, bound {sol.bound:.1f}, {sol.wall_time:.1f} s"]

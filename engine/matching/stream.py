@@ -297,6 +297,45 @@ def city_problems(cities: Iterable[tuple[GraphStore, str]], params: RoundParams)
         yield problem
 
 
+def region_round(
+    cities: Iterable[tuple[GraphStore, str]],
+    n_cities: int,
+    params: RoundParams,
+    *,
+    executor: Executor | None = None,
+    window: int | None = None,
+    on_city: Callable[[int, Problem], None] | None = None,
+) -> Solution:
+    """A region's round streamed city by city, each city given ``params.time_limit`` seconds'
+    worth of budget for a city the size of the first one (so a ×300 nation gets 300 times a
+    city's budget, shared by size). The region's size is taken as ``n_cities`` times the first
+    city's: a deterministic function of the inputs, known before the rest is built; a region
+    whose cities differ in size gives each part its share of that estimate."""
+    problems = city_problems(cities, params)
+    first: Problem | None = next(problems, None)
+    if first is None:
+        raise ValueError("the region has no city")
+    size1 = max(1, sum(part_sizes(first, components(first)).values()))
+
+    def again() -> Iterator[Problem]:
+        nonlocal first
+        p, first = first, None  # held only until planned, like every other city
+        assert p is not None
+        yield p
+        del p
+        yield from problems
+
+    n = max(1, n_cities)
+    sp = SolveParams(time_limit=n * params.time_limit, workers=params.workers, seed=params.seed,
+                     relative_gap=params.relative_gap)
+    return stream_solve(again(), sp, n * size1, window=window, executor=executor, on_city=on_city)
+
+
+def store_cities(store: GraphStore) -> list[tuple[GraphStore, str]]:
+    """Every city of a store that holds a region (e.g. a province loaded city by city)."""
+    return [(store, c["id"]) for c in sorted(store.find("City"), key=lambda c: c["id"])]
+
+
 def synthetic_cities(preset: str, seed: int, scale: int) -> Iterator[tuple[GraphStore, str]]:
     """The synthetic region city by city, each in its own embedded store (for ``city_problems``)."""
     from engine.store import EmbeddedStore
