@@ -321,6 +321,10 @@ def add_shop_item(store: GraphStore, item_id: str, name: str, price: int, stock:
                   community: str | None = None) -> Props:
     if price < 1 or stock < 0:
         raise InvalidInput("价格应为正数，库存不能为负", message_en="price must be positive and stock not negative")
+    if community is not None and store.get("Community", community) is None:
+        raise NotFound(f"社区 {community} 不存在", message_en=f"community {community} not found")
+    if store.label_of(item_id) is not None:  # a new item never overwrites a stored node's stock or price
+        raise Conflict(f"编号 {item_id} 已存在", message_en=f"id {item_id} already exists")
     b = Batch()
     b.node("ShopItem", item_id, name=name, price=price, stock=stock, community=community, active=True, version=1)
     event(b, actor, "shop.item", [("ShopItem", item_id)], data={"price": price, "stock": stock})
@@ -409,7 +413,108 @@ def _spend(
     raise Conflict("积分账户更新冲突，请重试", message_en="the member's points kept changing; try again")
 
 
+# -- key figures --------------------------------------------------------------------------------
+def home_of(store: GraphStore, member_id: str) -> str | None:
+    """The community a member reports to (双报到), or None."""
+    return next((c for m, c in store.edges("REPORTS_TO") if m == member_id), None)
+
+
+def _days(start: str | None, end: str | None) -> float | None:
+    from datetime import datetime
+
+    if not start or not end:
+        return None
+    try:
+        return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 86400
+    except ValueError:
+        return None
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    s = sorted(values)
+    mid = len(s) // 2
+    return round(s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2, 2)
+
+
+KPI_LABELS: dict[str, tuple[str, str]] = {
+    "posted": ("发布心愿数", "wishes posted"),
+    "claimed": ("已认领心愿数", "wishes claimed"),
+    "fulfilled": ("已完成心愿数", "wishes fulfilled"),
+    "confirmed": ("已确认心愿数", "wishes confirmed"),
+    "open": ("待认领心愿数", "wishes open"),
+    "median_days_to_confirm": ("心愿从发布到确认的天数（中位数）", "median days from posted to confirmed"),
+    "points_earned": ("获得积分", "points earned"),
+    "points_spent": ("兑换积分", "points spent"),
+    "active_members": ("活跃党员数（期内至少获得一次积分）", "active members (at least one earn in the period)"),
+}
+"""The micro-wish key figures in report order, with their Chinese and English labels."""
+
+
+def kpis(store: GraphStore, scope: str, year: int | None = None) -> dict[str, Any]:
+    """The micro-wish key figures of a scope's communities for a year (``None``: all time):
+    ``{"total": {...}, "per_community": {community: {...}}}`` with the keys of ``KPI_LABELS``.
+
+    A wish counts in the year it was posted; ``claimed`` is a wish some member holds or has
+    done (claimed, fulfilled or confirmed now: a released wish is open again), ``fulfilled``
+    one reported done (fulfilled or confirmed). Proposals of the weekly matching are not
+    stored, so they are not counted here. Points count in the year of their ledger line: an
+    earn in the wish's community, a spend in the member's reporting community. Adjustments
+    are corrections, neither earned nor spent."""
+    comms = sorted(c["id"] for c in store.communities_of(scope))
+    inside = set(comms)
+    tag = str(year) if year is not None else ""
+
+    def blank() -> dict[str, Any]:
+        return {k: 0 for k in KPI_LABELS} | {"median_days_to_confirm": None}
+
+    per: dict[str, dict[str, Any]] = {c: blank() for c in comms}
+    days: dict[str, list[float]] = {c: [] for c in comms}
+    wish_home: dict[str, str] = {}
+    for w in store.find("Wish"):
+        c = w.get("community")
+        if c not in inside:
+            continue
+        wish_home[w["id"]] = c
+        if not str(w.get("posted_at") or "").startswith(tag):
+            continue
+        row, status = per[c], w.get("status")
+        row["posted"] += 1
+        row["open"] += status == "open"
+        row["claimed"] += status in ("claimed", "fulfilled", "confirmed")
+        row["fulfilled"] += status in ("fulfilled", "confirmed")
+        row["confirmed"] += status == "confirmed"
+    member_home = {m: c for m, c in store.edges("REPORTS_TO") if c in inside}
+    active: dict[str, set[str]] = {c: set() for c in comms}
+    posted_at = {w["id"]: w.get("posted_at") for w in store.get_many("Wish", sorted(wish_home))}
+    for e in store.find("PointEntry"):
+        if not str(e.get("at") or "").startswith(tag):
+            continue
+        if e.get("kind") == "earn" and e.get("cause") in wish_home:
+            c = wish_home[e["cause"]]
+            per[c]["points_earned"] += int(e["points"])
+            active[c].add(e["member"])
+            d = _days(posted_at.get(e["cause"]), e.get("at"))
+            if d is not None:
+                days[c].append(d)
+        elif e.get("kind") == "spend" and e.get("member") in member_home:
+            per[member_home[e["member"]]]["points_spent"] += -int(e["points"])
+    for c in comms:
+        per[c]["active_members"] = len(active[c])
+        per[c]["median_days_to_confirm"] = _median(days[c])
+    total = blank()
+    for c in comms:
+        for k in KPI_LABELS:
+            if k not in ("median_days_to_confirm", "active_members"):
+                total[k] += per[c][k]
+    total["active_members"] = len(set().union(*active.values())) if active else 0
+    total["median_days_to_confirm"] = _median([d for c in comms for d in days[c]])
+    return {"year": year, "total": total, "per_community": per}
+
+
 __all__ = [
+    "KPI_LABELS",
     "STATES",
     "STATE_LABELS",
     "TRANSITIONS",
@@ -424,6 +529,8 @@ __all__ = [
     "expire",
     "expire_due",
     "fulfil",
+    "home_of",
+    "kpis",
     "ledger",
     "next_state",
     "points_for",
