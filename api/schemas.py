@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Annotated, Any, Generic, Literal, TypeVar, Union, get_args, get_origin
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from engine.access import ROLES, SCOPED_ROLES
 from engine.lifecycle import STATES
@@ -600,7 +600,8 @@ class AdjustBody(Body):
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         {"points": 10, "reason": "补记三月份助老服务积分", "request_id": "adj-2026-03-M1"}]})
 
-    points: int = Field(ge=-100_000, le=100_000, description="调整分值（非零，可为负）/ signed, non-zero")
+    points: int = Field(ge=-100_000, le=100_000, json_schema_extra={"not": {"const": 0}},
+                        description="调整分值（非零，可为负）/ signed, non-zero")
     reason: str = Field(min_length=1, max_length=1000, description="调整原因（必填）/ reason (required)")
     request_id: str | None = Field(default=None, **_NEW_ID,
                                    description="请求编号：重复提交只生效一次 "
@@ -609,6 +610,14 @@ class AdjustBody(Body):
 
 class AdjustOut(PointEntryOut):
     balance: int = Field(description="调整后余额 / balance after")
+
+
+    @field_validator("points")
+    @classmethod
+    def _non_zero(cls, v: int) -> int:
+        if v == 0:
+            raise ValueError("调整分值不能为零 / points must not be zero")
+        return v
 
 
 class ShopItemCreate(Body):

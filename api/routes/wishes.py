@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Response
 from engine import wishes
 from engine.access import Principal, require, require_member, sees_private
 from engine.config import Settings
-from engine.errors import InvalidInput, NotFound
+from engine.errors import Conflict, NotFound
 from engine.store.base import GraphStore, Props
 from engine.wish_matching import match
 
@@ -83,7 +83,10 @@ def acting_member(principal: Principal, named: str | None) -> str:
         return named
     if principal.role == "member" and principal.scope:
         return principal.scope
-    raise InvalidInput("请指定党员编号（member）", message_en="name the member (member)")
+    # as a project claim that names no unit (api.routes.projects.claimant): the request is well
+    # formed, only a member caller has a default
+    raise Conflict("请指定党员编号（member）：只有党员令牌可以省略", message_en="name the member: only a member token "
+                   "may leave it out")
 
 
 def request_cause(member: str, key: str | None) -> str | None:
@@ -125,6 +128,7 @@ def post_wish(body: WishCreate, store: StoreDep, principal: PrincipalDep, settin
     def run() -> tuple[int, Any, dict[str, str]]:
         if store.get("Community", body.community) is None:
             raise NotFound(f"社区 {body.community} 不存在", message_en=f"community {body.community} not found")
+        known(store, body.grid, "Grid")
         require(store, principal, "wish.post", areas=[body.community], what=("发布心愿", "post a wish"))
         wid = body.id or f"W-{uuid.uuid4().hex[:12]}"
         w = wishes.post_wish(store, wid, body.community, body.category, principal.actor(),

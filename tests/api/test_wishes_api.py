@@ -204,12 +204,13 @@ def test_bad_input_is_4xx_with_a_message(city: TestClient) -> None:
     _err(c.post(f"{V1}/wishes", json={"community": "C1", "category": "repair", "effort": 9}, headers=C1), 422)
     _err(c.post(f"{V1}/wishes", json={"community": "NOPE", "category": "repair"}, headers=ADMIN), 404)
     _err(c.post(f"{V1}/wishes", json={"community": "C1", "category": "repair", "grid": "G2"}, headers=C1), 422)
+    _err(c.post(f"{V1}/wishes", json={"community": "C1", "category": "repair", "grid": "NOPE"}, headers=C1), 404)
     _post(c, "W1")
     _err(c.post(f"{V1}/wishes", json={"id": "W1", "community": "C1", "category": "repair"}, headers=C1), 409)
     _err(c.get(f"{V1}/wishes/NOPE", headers=ADMIN), 404)
     _err(c.get(f"{V1}/wishes", params={"state": "done"}, headers=ADMIN), 422)
     _err(c.get(f"{V1}/wishes", params={"community": "NOPE"}, headers=ADMIN), 404)
-    _err(c.post(f"{V1}/wishes/W1/claim", headers=C1), 422)  # a coordinator must name the member
+    _err(c.post(f"{V1}/wishes/W1/claim", headers=C1), 409)  # a coordinator must name the member
     _err(c.post(f"{V1}/wishes/W1/claim", json={"member": "NOPE"}, headers=C1), 404)
     _err(c.post(f"{V1}/wishes/NOPE/claim", headers=member("M1")), 404)
     _err(c.get(f"{V1}/members/NOPE/points", headers=ADMIN), 404)
