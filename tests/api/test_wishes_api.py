@@ -255,3 +255,31 @@ def test_engine_points_match_the_api(city: TestClient, app_store: GraphStore) ->
     c = city
     c.post(f"{V1}/members/M4/points/adjust", json={"points": 7, "reason": "补记"}, headers=C1)
     assert c.get(f"{V1}/members/M4/points", headers=C1).json()["balance"] == wishes.balance(app_store, "M4") == 7
+
+
+def test_the_round_report_and_the_what_if_comparison_carry_the_wish_kpis(
+        city: TestClient, app_store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.matching.params import RoundParams
+    from engine.matching.round import run_round
+    from engine.reports import summary_lines
+    from engine.whatif.compare import flat_kpis
+
+    c = city
+    monkeypatch.setattr(wishes, "now", lambda: "2026-05-01T08:00:00.000+00:00")  # the city's list year
+    _post(c, "W1")
+    _post(c, "W2", community="C2")
+    c.post(f"{V1}/wishes/W1/claim", headers=member("M1"))
+    c.post(f"{V1}/wishes/W1/fulfil", headers=member("M1"))
+    earned = c.post(f"{V1}/wishes/W1/confirm", headers=C1).json()["points"]
+    result = run_round(app_store, "S1", RoundParams(year=2026, time_limit=5, workers=1))
+    w = result.kpis["wishes"]
+    assert w == wishes.kpis(app_store, "S1", 2026)
+    assert (w["total"]["posted"], w["total"]["confirmed"], w["total"]["points_earned"]) == (2, 1, earned)
+    assert w["total"]["median_days_to_confirm"] == 0
+    assert w["per_community"]["C1"]["active_members"] == 1 and w["per_community"]["C2"]["open"] == 1
+    zh = "\n".join(summary_lines(result, "zh"))
+    assert "微心愿：发布 2，已认领 1" in zh and f"获得积分 {earned}" in zh
+    assert "micro-wishes: 2 posted, 1 claimed" in "\n".join(summary_lines(result, "en"))
+    flat = flat_kpis(result)
+    assert flat["wishes.confirmed"] == ("微心愿：已确认心愿数", "micro-wishes: wishes confirmed", 1.0)
+    assert flat["wishes.points_earned"][2] == earned
