@@ -96,14 +96,16 @@ def public_wish(wish: Props) -> Props:
 
 
 # -- reads ---------------------------------------------------------------------------------------
-def _wish(store: GraphStore, wish_id: str) -> Props:
+def get_wish(store: GraphStore, wish_id: str) -> Props:
+    """The wish, or ``NotFound``."""
     w = store.get("Wish", wish_id)
     if w is None:
         raise NotFound(f"心愿 {wish_id} 不存在", message_en=f"wish {wish_id} not found")
     return w
 
 
-def _member(store: GraphStore, member_id: str) -> Props:
+def get_member(store: GraphStore, member_id: str) -> Props:
+    """The member, or ``NotFound``."""
     m = store.get("Member", member_id)
     if m is None:
         raise NotFound(f"党员 {member_id} 不存在", message_en=f"member {member_id} not found")
@@ -147,7 +149,7 @@ def adjust(store: GraphStore, member_id: str, points: int, reason: str, cause: s
         done = store.get("PointEntry", eid)
         if done is not None:
             return done
-        m = _member(store, member_id)
+        m = get_member(store, member_id)
         have = balance(store, member_id)
         if have + points < 0:
             done = store.get("PointEntry", eid)
@@ -209,7 +211,7 @@ def post_wish(
         b.rel("IN_GRID", "Wish", wish_id, "Grid", grid)
     event(b, actor, "wish.post", [("Wish", wish_id), ("Community", community)], to_state="open")
     store.write(b)
-    return _wish(store, wish_id)
+    return get_wish(store, wish_id)
 
 
 def _step(
@@ -236,8 +238,8 @@ def _step(
 
 def claim(store: GraphStore, wish_id: str, member_id: str, actor: Actor) -> Props:
     """A member claims an open wish; of members racing for it, exactly one wins."""
-    _member(store, member_id)
-    w = _wish(store, wish_id)
+    get_member(store, member_id)
+    w = get_wish(store, wish_id)
     if w.get("status") == "claimed" and w.get("claimed_by") != member_id:
         raise Conflict("该心愿已被其他党员认领", message_en="another member has claimed this wish")
     return _step(store, w, "claim", actor, changes={"claimed_by": member_id}, about=[("Member", member_id)],
@@ -252,7 +254,7 @@ def _own(w: Props, member_id: str) -> None:
 
 def release(store: GraphStore, wish_id: str, member_id: str, actor: Actor, reason: str = "") -> Props:
     """The claiming member gives the wish back (open again)."""
-    w = _wish(store, wish_id)
+    w = get_wish(store, wish_id)
     _own(w, member_id)
     return _step(store, w, "release", actor, expect={"claimed_by": member_id}, changes={"claimed_by": ""},
                  about=[("Member", member_id)], why=reason or None)
@@ -260,7 +262,7 @@ def release(store: GraphStore, wish_id: str, member_id: str, actor: Actor, reaso
 
 def fulfil(store: GraphStore, wish_id: str, member_id: str, actor: Actor, note: str = "") -> Props:
     """The claiming member reports the wish done; it waits for the confirmation."""
-    w = _wish(store, wish_id)
+    w = get_wish(store, wish_id)
     _own(w, member_id)
     return _step(store, w, "fulfil", actor, expect={"claimed_by": member_id}, about=[("Member", member_id)],
                  why=note or None)
@@ -270,21 +272,21 @@ def confirm(store: GraphStore, wish_id: str, actor: Actor, settings: Settings | 
     """The resident or the community confirms a fulfilled wish; the member earns the rule's
     points in the same transaction. A replay (the wish already confirmed, or a racing
     confirmation that won) returns the confirmed wish and writes nothing."""
-    w = _wish(store, wish_id)
+    w = get_wish(store, wish_id)
     if w.get("status") == "confirmed":
         return w
     member_id = str(w.get("claimed_by") or "")
     pts = points_for(w, settings)
     b = Batch()
     if w.get("status") == "fulfilled":
-        _member(store, member_id)
+        get_member(store, member_id)
         _entry(b, member_id, "earn", pts, ("Wish", wish_id), f"微心愿 {wish_id} 已确认")
         b.rel("FULFILLED_BY", "Wish", wish_id, "Member", member_id)
     try:
         return _step(store, w, "confirm", actor, expect={"claimed_by": member_id}, extra=b,
                      about=[("Member", member_id)] if member_id else None, data={"points": pts})
     except Conflict:
-        again = _wish(store, wish_id)
+        again = get_wish(store, wish_id)
         if again.get("status") == "confirmed":
             return again
         raise
@@ -293,11 +295,11 @@ def confirm(store: GraphStore, wish_id: str, actor: Actor, settings: Settings | 
 def cancel(store: GraphStore, wish_id: str, actor: Actor, reason: str) -> Props:
     if not reason or not reason.strip():
         raise InvalidInput("取消须说明原因", message_en="a cancellation needs a reason")
-    return _step(store, _wish(store, wish_id), "cancel", actor, why=reason)
+    return _step(store, get_wish(store, wish_id), "cancel", actor, why=reason)
 
 
 def expire(store: GraphStore, wish_id: str, actor: Actor) -> Props:
-    return _step(store, _wish(store, wish_id), "expire", actor, why="已过期限")
+    return _step(store, get_wish(store, wish_id), "expire", actor, why="已过期限")
 
 
 def expire_due(store: GraphStore, actor: Actor, at: str | None = None) -> list[str]:
@@ -356,7 +358,7 @@ def redeem(store: GraphStore, member_id: str, item_id: str, actor: Actor, reques
     done = store.get("Redemption", rid)
     if done is not None:
         return done
-    _member(store, member_id)
+    get_member(store, member_id)
     item = store.get("ShopItem", item_id)
     if item is None:
         raise NotFound(f"商品 {item_id} 不存在", message_en=f"shop item {item_id} not found")
@@ -388,7 +390,7 @@ def _spend(
         done = store.get("Redemption", rid)
         if done is not None:
             return done, False
-        m = _member(store, member_id)
+        m = get_member(store, member_id)
         version = int(m.get("version") or 0)
         have = balance(store, member_id)
         if have < price:
@@ -529,6 +531,8 @@ __all__ = [
     "expire",
     "expire_due",
     "fulfil",
+    "get_member",
+    "get_wish",
     "home_of",
     "kpis",
     "ledger",

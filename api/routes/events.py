@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from engine.access import require, require_member
 from engine.errors import NotFound
 from engine.store.base import GraphStore
+from engine.wishes import get_member
 
 from ..deps import PrincipalDep, StoreDep
 from ..schemas import EventOut, Page, path_id
@@ -54,7 +55,6 @@ def wish_events(wish_id: path_id("心愿编号 / wish id"), store: StoreDep, pri
             summary="党员的事件（认领、积分）/ a member's events: claims, points")
 def member_events(member_id: path_id("党员编号 / member id"), store: StoreDep, principal: PrincipalDep,
                   skip: Skip = 0, limit: Limit = 100) -> dict:
-    if store.get("Member", member_id) is None:
-        raise NotFound(f"党员 {member_id} 不存在", message_en=f"member {member_id} not found")
+    get_member(store, member_id)
     require_member(store, principal, "points.read", member_id, what=("查看此党员的事件", "read this member's events"))
     return _events(store, "Member", member_id, skip, limit)

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Response
 from engine import wishes
 from engine.access import Principal, require, require_member, sees_private
 from engine.config import Settings
-from engine.errors import Conflict, NotFound
+from engine.errors import Conflict
 from engine.store.base import GraphStore, Props
 from engine.wish_matching import match
 
@@ -63,20 +63,6 @@ def wish_view(store: GraphStore, principal: Principal, w: Props, settings: Setti
     return out
 
 
-def load_wish(store: GraphStore, wid: str) -> Props:
-    w = store.get("Wish", wid)
-    if w is None:
-        raise NotFound(f"心愿 {wid} 不存在", message_en=f"wish {wid} not found")
-    return w
-
-
-def load_member(store: GraphStore, mid: str) -> Props:
-    m = store.get("Member", mid)
-    if m is None:
-        raise NotFound(f"党员 {mid} 不存在", message_en=f"member {mid} not found")
-    return m
-
-
 def acting_member(principal: Principal, named: str | None) -> str:
     """Who acts: the member named in the body, else a member caller itself."""
     if named is not None:
@@ -119,15 +105,14 @@ def list_wishes(
 @router.get("/wishes/{wish_id}", response_model=WishOut, summary="心愿详情 / one wish")
 def get_wish(wish_id: WishId, store: StoreDep, principal: PrincipalDep, settings: SettingsDep) -> dict:
     require(store, principal, "read")
-    return wish_view(store, principal, load_wish(store, wish_id), settings)
+    return wish_view(store, principal, wishes.get_wish(store, wish_id), settings)
 
 
 @router.post("/wishes", status_code=201, response_model=WishOut, summary="发布微心愿 / post a wish")
 def post_wish(body: WishCreate, store: StoreDep, principal: PrincipalDep, settings: SettingsDep,
               idem: IdemDep) -> Response:
     def run() -> tuple[int, Any, dict[str, str]]:
-        if store.get("Community", body.community) is None:
-            raise NotFound(f"社区 {body.community} 不存在", message_en=f"community {body.community} not found")
+        known(store, body.community, "Community")
         known(store, body.grid, "Grid")
         require(store, principal, "wish.post", areas=[body.community], what=("发布心愿", "post a wish"))
         wid = body.id or f"W-{uuid.uuid4().hex[:12]}"
@@ -149,9 +134,9 @@ def _act(store: GraphStore, principal: Principal, settings: Settings, idem: Any,
 
 def _take(store: GraphStore, principal: Principal, wish_id: str, body: WishTakeBody | None,
           what: tuple[str, str]) -> tuple[Props, str]:
-    w = load_wish(store, wish_id)
+    w = wishes.get_wish(store, wish_id)
     member = acting_member(principal, (body or WishTakeBody()).member)
-    load_member(store, member)
+    wishes.get_member(store, member)
     require_member(store, principal, "wish.take", member, areas=[w.get("community")], what=what)
     return w, member
 
@@ -191,7 +176,7 @@ def fulfil_wish(wish_id: WishId, store: StoreDep, principal: PrincipalDep, setti
 def confirm_wish(wish_id: WishId, store: StoreDep, principal: PrincipalDep, settings: SettingsDep,
                  idem: IdemDep) -> Response:
     def go() -> Props:
-        w = load_wish(store, wish_id)
+        w = wishes.get_wish(store, wish_id)
         require(store, principal, "wish.confirm", areas=[w.get("community") or ""],
                 what=("确认此心愿", "confirm this wish"))
         return wishes.confirm(store, wish_id, principal.actor(), settings)
@@ -203,7 +188,7 @@ def confirm_wish(wish_id: WishId, store: StoreDep, principal: PrincipalDep, sett
 def cancel_wish(wish_id: WishId, body: WishCancelBody, store: StoreDep, principal: PrincipalDep,
                 settings: SettingsDep, idem: IdemDep) -> Response:
     def go() -> Props:
-        w = load_wish(store, wish_id)
+        w = wishes.get_wish(store, wish_id)
         require(store, principal, "wish.cancel", areas=[w.get("community") or ""],
                 what=("取消此心愿", "cancel this wish"))
         return wishes.cancel(store, wish_id, principal.actor(), body.reason)
@@ -230,10 +215,10 @@ def match_wishes(body: WishMatchBody, store: StoreDep, principal: PrincipalDep, 
             summary="党员积分余额与台账 / a member's balance and ledger")
 def member_points(member_id: MemberId, store: StoreDep, principal: PrincipalDep, skip: Skip = 0,
                   limit: Limit = 100) -> dict:
-    load_member(store, member_id)
+    wishes.get_member(store, member_id)
     require_member(store, principal, "points.read", member_id, what=("查看此党员积分", "read this member's points"))
     lines = wishes.ledger(store, member_id)
-    return {"member": member_id, "balance": sum(int(e["points"]) for e in lines), "ledger": page(lines, skip, limit)}
+    return {"member": member_id, "balance": wishes.balance(store, member_id), "ledger": page(lines, skip, limit)}
 
 
 @router.post("/members/{member_id}/points/adjust", status_code=201, response_model=AdjustOut, tags=["wishes"],
@@ -241,7 +226,7 @@ def member_points(member_id: MemberId, store: StoreDep, principal: PrincipalDep,
 def adjust_points(member_id: MemberId, body: AdjustBody, store: StoreDep, principal: PrincipalDep,
                   idem: IdemDep) -> Response:
     def run() -> tuple[int, Any]:
-        load_member(store, member_id)
+        wishes.get_member(store, member_id)
         require_member(store, principal, "points.adjust", member_id,
                        what=("调整此党员积分", "adjust this member's points"))
         cause = request_cause(member_id, body.request_id or idem.key) or f"{member_id}-{uuid.uuid4().hex}"
@@ -286,7 +271,7 @@ def redeem_item(item_id: ItemId, store: StoreDep, principal: PrincipalDep, idem:
 
     def run() -> tuple[int, Any]:
         member = acting_member(principal, body.member)
-        load_member(store, member)
+        wishes.get_member(store, member)
         require_member(store, principal, "shop.redeem", member, what=("兑换商品", "redeem an item"))
         rid = request_cause(member, body.request_id or idem.key)
         rd = wishes.redeem(store, member, item_id, principal.actor(), rid)
