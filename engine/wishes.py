@@ -30,6 +30,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from datetime import datetime
 from typing import Any
 
 from graph_schema import SCHEMA
@@ -422,13 +423,11 @@ def home_of(store: GraphStore, member_id: str) -> str | None:
 
 
 def _days(start: str | None, end: str | None) -> float | None:
-    from datetime import datetime
-
     if not start or not end:
         return None
     try:
         return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 86400
-    except ValueError:
+    except (TypeError, ValueError):  # unparsable, or an imported date without a zone against a stamped one
         return None
 
 
