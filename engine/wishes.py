@@ -462,8 +462,12 @@ def kpis(store: GraphStore, scope: str, year: int | None = None) -> dict[str, An
     one reported done (fulfilled or confirmed). Proposals of the weekly matching are not
     stored, so they are not counted here. Points count in the year of their ledger line: an
     earn in the wish's community, a spend in the member's reporting community. Adjustments
-    are corrections, neither earned nor spent."""
-    comms = sorted(c["id"] for c in store.communities_of(scope))
+    are corrections, neither earned nor spent. A scope the store does not hold (a what-if run
+    on a snapshot file alone) has no market: every figure is zero."""
+    try:
+        comms = sorted(c["id"] for c in store.communities_of(scope))
+    except NotFound:
+        comms = []
     inside = set(comms)
     tag = str(year) if year is not None else ""
 

@@ -297,3 +297,4 @@ def test_kpis_count_the_market_per_community_and_in_total(store: GraphStore) -> 
     assert wishes.kpis(store, "C-2", year)["total"]["posted"] == 2
     assert wishes.kpis(store, "S-1", year - 1)["total"]["posted"] == 0
     assert wishes.kpis(store, "S-1", None)["total"] == t
+    assert wishes.kpis(store, "NOWHERE", year)["total"]["posted"] == 0  # a what-if on a snapshot file alone
