@@ -159,7 +159,7 @@ def test_racing_members_for_one_wish_one_winner(city: TestClient, app_store: Gra
     assert len([e for e in app_store.events_about("W1") if e["action"] == "wish.claim"]) == 1
 
 
-def test_redeem_is_repeat_safe_and_the_balance_never_goes_below_zero(city: TestClient) -> None:
+def test_redeem_is_repeat_safe_and_the_balance_never_goes_below_zero(city: TestClient, app_store: GraphStore) -> None:
     c = city
     r = c.post(f"{V1}/members/M1/points/adjust", json={"points": 100, "reason": "期初积分", "request_id": "open-M1"},
                headers=C1)
@@ -196,6 +196,7 @@ def test_redeem_is_repeat_safe_and_the_balance_never_goes_below_zero(city: TestC
     _err(c.post(f"{V1}/shop/RICE/redeem", headers=member("M2")), 409)
     actions = [e["action"] for e in c.get(f"{V1}/members/M1/events", headers=C1).json()["items"]]
     assert actions.count("points.spend") == 3 and actions.count("points.adjust") == 1
+    assert [e["action"] for e in app_store.events_about("RICE")] == ["shop.item"]
 
 
 def test_bad_input_is_4xx_with_a_message(city: TestClient) -> None:
