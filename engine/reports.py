@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 
@@ -120,6 +121,30 @@ def write_round_files(result: RoundResult, folder: Path, lang: str = "zh") -> li
     return out
 
 
+def wish_lines(w: dict[str, Any] | None, lang: str = "zh") -> list[str]:
+    """The micro-wish market of the round's communities (engine.wishes.kpis), one line per
+    community with any wish or point, after the total; nothing when there is none."""
+    if not w or not any((w.get("total") or {}).get(k) for k in ("posted", "points_earned", "points_spent")):
+        return []
+    zh = lang == "zh"
+
+    def line(v: dict[str, Any]) -> str:
+        med = v.get("median_days_to_confirm")
+        if zh:
+            return (f"发布 {v['posted']}，已认领 {v['claimed']}，已完成 {v['fulfilled']}，已确认 {v['confirmed']}，"
+                    f"确认用时中位数 {'—' if med is None else f'{med} 天'}，获得积分 {v['points_earned']}，"
+                    f"兑换积分 {v['points_spent']}，活跃党员 {v['active_members']}")
+        return (f"{v['posted']} posted, {v['claimed']} claimed, {v['fulfilled']} fulfilled, {v['confirmed']} "
+                f"confirmed, median {'—' if med is None else f'{med} days'} to confirm, {v['points_earned']} points "
+                f"earned, {v['points_spent']} spent, {v['active_members']} active members")
+
+    out = [("微心愿：" if zh else "micro-wishes: ") + line(w["total"])]
+    for c, v in sorted((w.get("per_community") or {}).items()):
+        if v.get("posted") or v.get("points_earned") or v.get("points_spent"):
+            out.append(f"  {c}: {line(v)}")
+    return out
+
+
 def summary_lines(result: RoundResult, lang: str = "zh", top: int = 5) -> list[str]:
     """A short text summary: status, gap, coverage against the greedy baseline, top
     projects, unmet by reason."""
@@ -171,6 +196,7 @@ def summary_lines(result: RoundResult, lang: str = "zh", top: int = 5) -> list[s
             )
         )
         lines.append("top projects:")
+    lines.extend(wish_lines(k.get("wishes"), lang))  # type: ignore[arg-type]
     for p in result.projects[:top]:
         lines.append(f"  {p.demand} {p.demand_name} — {p.reason_zh if zh else p.reason_en}")
     counts: dict[str, int] = {}

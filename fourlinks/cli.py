@@ -561,8 +561,9 @@ def serve(
 
 @app.command()
 def token(
-    role: Annotated[str, typer.Option(help="coordinator|unit|planner|admin")],
-    scope: Annotated[str | None, typer.Option(help="community/street id (coordinator) or unit id (unit)")] = None,
+    role: Annotated[str, typer.Option(help="coordinator|unit|planner|admin|member")],
+    scope: Annotated[str | None, typer.Option(
+        help="community/street id (coordinator), unit id (unit) or member id (member)")] = None,
     sub: Annotated[str | None, typer.Option(help="who the token is for")] = None,
     ttl_days: Annotated[float, typer.Option(min=0.001, max=3650, help="days valid (every token expires)")] = 30.0,
 ) -> None:
