@@ -52,12 +52,12 @@ from engine.matching.snapshot import take_snapshot
 from engine.matching.solver import (
     _make_task,
     _Part,
-    _run_task,
     _Task,
     _value,
     assemble_solution,
     components,
     part_sizes,
+    run_unpacked,
 )
 from engine.store.base import GraphStore
 
@@ -183,8 +183,8 @@ def _run_valued(task: _Task) -> tuple[_Part, dict[str, float]]:
     """One part and its objective terms, computed where the part ran (its sub-problem holds its
     lines' scores; the driver has dropped them). Every term is a sum over lines or demands when
     fairness is off (required here), so the region's terms are the sums of its parts'."""
-    part = _run_task(task)
-    return part, objective_of(task.sub, part.allocations)
+    part, sub = run_unpacked(task)
+    return part, objective_of(sub, part.allocations)
 
 
 def region_size(problems: Iterable[Problem]) -> int:
