@@ -109,7 +109,13 @@ def main() -> None:
     ap = problem_args(argparse.ArgumentParser())
     ap.add_argument("--dump", type=Path, help="write the problem (gzip when the name ends in .gz) and stop")
     ap.add_argument("--no-plain", action="store_true", help="skip plain CP-SAT")
+    ap.add_argument("--big-overhead", type=float, default=None,
+                    help="solver.BIG_OVERHEAD_PER_LINE for this run (to compare a calibration with the current one)")
     a = ap.parse_args()
+    if a.big_overhead is not None:
+        import engine.matching.solver as solver_mod
+
+        solver_mod.BIG_OVERHEAD_PER_LINE = a.big_overhead
     t0 = time.perf_counter()
     p = load_problem(a)
     if a.dump:
