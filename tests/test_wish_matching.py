@@ -123,3 +123,47 @@ def test_cli_match_prints_proposals_and_reasons(tmp_path: Path, monkeypatch: pyt
     assert list(out["unmatched"]) == ["W-tutor"]
     r = CliRunner().invoke(cli.app, ["wishes", "match", "--scope", "S-1", "--lang", "en"])
     assert r.exit_code == 0 and "W-tutor" in r.output and "no member with the skill" in r.output
+
+
+def _hours_city(hours: dict[str, int]) -> EmbeddedStore:
+    s = _city({m: ("C-1", None) for m in hours})
+    b = Batch()
+    for m, h in hours.items():
+        b.node("Member", m, in_service=True, skills=None, free_hours=h)
+    s.write(b)
+    return s
+
+
+def test_a_member_takes_no_more_hours_than_they_have_free() -> None:
+    # M-1 has 3 free hours: the 2-hour and the 3-hour wish do not both fit, cap or not
+    s = _hours_city({"M-1": 3})
+    wishes.post_wish(s, "W-2h", "C-1", "errand", C, effort=2)
+    wishes.post_wish(s, "W-3h", "C-1", "repair", C, effort=3)
+    wishes.post_wish(s, "W-5h", "C-1", "repair", C, effort=5)  # more than M-1 ever has
+    r = wm.match(s, "S-1", cap=5)
+    assert len(r.pairs) == 1 and r.unmatched["W-5h"][1].startswith("no member with the skill and 5 free hours")
+    p = wm.problem(s, "S-1", 20.0, 5)
+    assert ("W-5h", "M-1") not in p.edges
+    assert wm.check(p, [("W-2h", "M-1"), ("W-3h", "M-1")]) == ["M-1: 5 hours of wishes, 3 free"]
+    assert wm.check(p, [("W-5h", "M-1")])  # an ineligible pair: the hours alone rule it out
+
+
+def test_free_hours_random_instances_solver_never_below_greedy_and_deterministic() -> None:
+    rng = random.Random(11)
+    cats = list(wishes.WISH_CATEGORIES)
+    s = _city({f"M-{i}": (rng.choice(["C-1", "C-2"]), rng.sample(cats, 3)) for i in range(10)})
+    b = Batch()
+    for i in range(10):
+        b.node("Member", f"M-{i}", free_hours=rng.choice([1, 1, 2, 3, 6]))
+    s.write(b)
+    for i in range(40):
+        wishes.post_wish(s, f"W-{i}", rng.choice(["C-1", "C-2"]), rng.choice(cats), C,
+                         effort=rng.randint(1, 4), urgent=rng.random() < 0.2)
+    p = wm.problem(s, "S-1", 20.0, 3)
+    status, pairs = wm.solve(p, seed=5)
+    base = wm.greedy(p)
+    assert wm.check(p, pairs) == [] and wm.check(p, base) == []
+    assert wm.objective(p, pairs) >= wm.objective(p, base)
+    assert any(sum(p.effort[w] for w, m2 in pairs if m2 == m) == p.hours[m] for m in p.hours)  # hours bind
+    assert wm.solve(p, seed=5) == (status, pairs)
+    assert wm.match(s, "S-1", cap=3, seed=5) == wm.match(s, "S-1", cap=3, seed=5)
