@@ -15,6 +15,7 @@ too) against the rules above, so a solver bug cannot publish a bad proposal.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,11 +79,23 @@ def _walk_minutes(w: Props, index: dict[str, int], lat: np.ndarray, lon: np.ndar
 
 
 def problem(
-    store: GraphStore, scope: str, reach_minutes: float, cap: int, posted_before: str | None = None
+    store: GraphStore,
+    scope: str,
+    reach_minutes: float,
+    cap: int,
+    posted_before: str | None = None,
+    candidates: int | None = None,
 ) -> _Problem:
     """Open wishes of the scope's communities (posted before ``posted_before`` when given: a
     week of a year) and the members who report to them. A member may take a wish of a category
-    they can do, within the walking circle of their community, that fits their free hours."""
+    they can do, within the walking circle of their community, that fits their free hours.
+
+    ``candidates`` keeps, for each wish, only the nearest that many newcomers and as many other
+    members (members of one community are equally near: ties are broken by a hash of the pair,
+    so neighbouring wishes get different members, not the same first few). A city has
+    hundreds of eligible members per wish, and CP-SAT on every pair is slow for no gain: the
+    objective only ever wants a near newcomer, or a near member when they are taken. None
+    keeps them all."""
     comm_list = store.communities_of(scope)
     comms = {c["id"]: c for c in comm_list}
     wishes = [w for w in store.find("Wish", {"status": "open"}) if w.get("community") in comms
@@ -90,6 +103,7 @@ def problem(
     home_of = {m: c for m, c in store.edges("REPORTS_TO") if c in comms}
     members = store.get_many("Member", sorted(home_of))
     earned = {e["member"] for e in store.find("PointEntry", {"kind": "earn"})}
+    newcomer = frozenset(m["id"] for m in members) - earned
     hours = {m["id"]: int(m["free_hours"]) for m in members if m.get("free_hours") is not None}
     by_comm: dict[str, list[Props]] = {}
     for m in members:
@@ -102,14 +116,21 @@ def problem(
     for w in wishes:
         need = effort[w["id"]]
         mins = _walk_minutes(w, index, lat, lon)
+        found: list[tuple[float, str]] = []
         for ci in np.flatnonzero(mins <= reach_minutes):
             for m in by_comm.get(comm_list[ci]["id"], ()):
                 skills = m.get("skills")
                 if (skills and w["category"] not in skills) or hours.get(m["id"], need) < need:
                     continue
-                edges[(w["id"], m["id"])] = float(mins[ci])
-    return _Problem(wishes, members, {m: comms[c] for m, c in home_of.items()},
-                    frozenset(m["id"] for m in members) - earned, edges, cap, effort, hours)
+                found.append((float(mins[ci]), m["id"]))
+        if candidates is not None and len(found) > candidates:
+            wid = w["id"].encode()
+            found.sort(key=lambda e: (e[0], zlib.crc32(wid + e[1].encode()), e[1]))
+            found = ([e for e in found if e[1] in newcomer][:candidates]
+                     + [e for e in found if e[1] not in newcomer][:candidates])
+        for mins_m, m_id in found:
+            edges[(w["id"], m_id)] = mins_m
+    return _Problem(wishes, members, {m: comms[c] for m, c in home_of.items()}, newcomer, edges, cap, effort, hours)
 
 
 def _weight(w: Props, minutes: float) -> int:
@@ -199,9 +220,9 @@ def solve(p: _Problem, seed: int = 1, seconds: float = 30.0) -> tuple[str, list[
 
 
 def match(store: GraphStore, scope: str, *, reach_minutes: float = 20.0, cap: int = 2, seed: int = 1,
-          seconds: float = 30.0) -> WishMatch:
+          seconds: float = 30.0, candidates: int | None = None) -> WishMatch:
     """Propose members for the scope's open wishes; writes nothing (members then claim)."""
-    p = problem(store, scope, reach_minutes, cap)
+    p = problem(store, scope, reach_minutes, cap, candidates=candidates)
     status, pairs = solve(p, seed, seconds)
     base = greedy(p)
     for name, got in (("solver", pairs), ("greedy", base)):
