@@ -167,3 +167,24 @@ def test_free_hours_random_instances_solver_never_below_greedy_and_deterministic
     assert any(sum(p.effort[w] for w, m2 in pairs if m2 == m) == p.hours[m] for m in p.hours)  # hours bind
     assert wm.solve(p, seed=5) == (status, pairs)
     assert wm.match(s, "S-1", cap=3, seed=5) == wm.match(s, "S-1", cap=3, seed=5)
+
+
+def test_candidates_keep_the_nearest_newcomers_and_others_spread_over_members() -> None:
+    s = _city({**{f"M-{i}": ("C-1", None) for i in range(10)}, "M-far": ("C-2", None)})
+    wishes.post_wish(s, "W-0", "C-1", "errand", C)
+    wishes.claim(s, "W-0", "M-0", C)
+    wishes.fulfil(s, "W-0", "M-0", C)
+    wishes.confirm(s, "W-0", C)  # M-0 is no newcomer now
+    for i in range(1, 9):
+        wishes.post_wish(s, f"W-{i}", "C-1", "errand", C)
+    full = wm.problem(s, "S-1", 20.0, 2)
+    p = wm.problem(s, "S-1", 20.0, 2, candidates=1)
+    per_wish: dict[str, list[str]] = {}
+    for w, m in p.edges:
+        per_wish.setdefault(w, []).append(m)
+    assert set(per_wish) == {w for w, _ in full.edges}
+    assert all(len(ms) == 2 and {m in p.newcomer for m in ms} == {True, False} for ms in per_wish.values())
+    assert all("M-far" not in ms for ms in per_wish.values())  # the nearer community's members first
+    assert len({m for ms in per_wish.values() for m in ms if m in p.newcomer}) >= 4  # spread, not one member
+    status, pairs = wm.solve(p)
+    assert wm.check(p, pairs) == [] and wm.check(full, pairs) == []  # a pruned answer is a valid full one
