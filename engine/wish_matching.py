@@ -211,6 +211,9 @@ def solve(p: _Problem, seed: int = 1, seconds: float = 30.0) -> tuple[str, list[
     s = cp_model.CpSolver()
     s.parameters.num_workers = 1
     s.parameters.random_seed = seed
+    # the LP with cuts proves these assignment-like models optimal in well under a second where the
+    # default single-worker search ran to its work limit (a Chizhou week: 0.4 s against 11 s, same answer)
+    s.parameters.linearization_level = 2
     s.parameters.max_deterministic_time = seconds  # stops on work, not time: a loaded machine
     s.parameters.max_time_in_seconds = max(300.0, 10 * seconds)  # answers later, not differently
     code = s.solve(model)
