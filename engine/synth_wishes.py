@@ -63,26 +63,6 @@ _DESCRIPTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _cum(weights: list[float]) -> list[float]:
-    out, t = [], 0.0
-    for w in weights:
-        t += w
-        out.append(t)
-    return out
-
-
-def _pick(rng: random.Random, cum: list[float]) -> int:
-    x = rng.random() * cum[-1]
-    lo, hi = 0, len(cum) - 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if cum[mid] <= x:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
 def free_hours(volunteer_times: int) -> int:
     """A member's weekly free hours from their yearly volunteer times (see the module doc)."""
     return max(1, min(MAX_FREE_HOURS, math.ceil(volunteer_times * HOURS_PER_TIME / 52 * SLACK)))
@@ -93,6 +73,9 @@ def add_wishes(batch: Batch, preset: str, seed: int, copy: int, year: int, per_y
 
     Deterministic in (preset, seed, copy, year); ids take the prefix of the city's members
     (``P03-`` when scale > 1) so copies never collide."""
+    from .synth import _cumulative as _cum  # synth calls this module: imported here, not at the top
+    from .synth import _pick_cum as _pick
+
     rng = random.Random(f"fourlinks-wishes:{preset}:{seed}:{copy}:{year}")
     cats = list(CATEGORY_WEIGHTS)
     cat_cum = _cum([CATEGORY_WEIGHTS[c][0] for c in cats])

@@ -524,13 +524,15 @@ def token(
 # -- micro-wishes --------------------------------------------------------------------------------
 wishes_app = typer.Typer(no_args_is_help=True, help="micro-wishes and volunteer points / 微心愿与志愿积分")
 app.add_typer(wishes_app, name="wishes")
+WishWalkOpt = Annotated[float | None, typer.Option(help="walking minutes (default FOURLINKS_WISH_WALK_MINUTES)")]
+WishCapOpt = Annotated[int | None, typer.Option(help="wishes per member a week (default FOURLINKS_WISH_CAP)")]
 
 
 @wishes_app.command("match")
 def wishes_match(
     scope: Annotated[str, typer.Option(help="a community, street, district or city id")],
-    walk: Annotated[float | None, typer.Option(help="walking minutes (default FOURLINKS_WISH_WALK_MINUTES)")] = None,
-    cap: Annotated[int | None, typer.Option(help="wishes per member (default FOURLINKS_WISH_CAP)")] = None,
+    walk: WishWalkOpt = None,
+    cap: WishCapOpt = None,
     seed: int = 1,
     time_limit: Annotated[float, typer.Option(help="solver seconds")] = 30.0,
     as_json: Annotated[bool, typer.Option("--json", help="print the proposals as JSON")] = False,
@@ -572,8 +574,8 @@ def wishes_year(
     year: Annotated[int, typer.Option(help="the year whose wishes are matched week by week")] = 2026,
     method: Annotated[str, typer.Option(help="solver|greedy")] = "solver",
     weeks: Annotated[int, typer.Option(help="weekly matchings to run (52: the whole year)")] = 52,
-    walk: Annotated[float | None, typer.Option(help="walking minutes (default FOURLINKS_WISH_WALK_MINUTES)")] = None,
-    cap: Annotated[int | None, typer.Option(help="wishes per member a week (default FOURLINKS_WISH_CAP)")] = None,
+    walk: WishWalkOpt = None,
+    cap: WishCapOpt = None,
     candidates: Annotated[int, typer.Option(help="nearest newcomers and other members kept per wish")] = 20,
     seed: int = 1,
     time_limit: Annotated[float, typer.Option(help="solver seconds a week")] = 30.0,
