@@ -526,6 +526,7 @@ wishes_app = typer.Typer(no_args_is_help=True, help="micro-wishes and volunteer 
 app.add_typer(wishes_app, name="wishes")
 WishWalkOpt = Annotated[float | None, typer.Option(help="walking minutes (default FOURLINKS_WISH_WALK_MINUTES)")]
 WishCapOpt = Annotated[int | None, typer.Option(help="wishes per member a week (default FOURLINKS_WISH_CAP)")]
+WishCandidatesOpt = Annotated[int, typer.Option(min=1, help="nearest newcomers and other members kept per wish")]
 
 
 @wishes_app.command("match")
@@ -533,6 +534,7 @@ def wishes_match(
     scope: Annotated[str, typer.Option(help="a community, street, district or city id")],
     walk: WishWalkOpt = None,
     cap: WishCapOpt = None,
+    candidates: WishCandidatesOpt = 20,
     seed: int = 1,
     time_limit: Annotated[float, typer.Option(help="solver seconds")] = 30.0,
     as_json: Annotated[bool, typer.Option("--json", help="print the proposals as JSON")] = False,
@@ -549,7 +551,7 @@ def wishes_match(
     try:
         with _store(store) as s:
             r = match(s, scope, reach_minutes=walk or settings.wish_walk_minutes, cap=cap or settings.wish_cap,
-                      seed=seed, seconds=time_limit)
+                      seed=seed, seconds=time_limit, candidates=candidates)
     except FourlinksError as e:
         _fail(e, lang)
     if as_json:
@@ -576,7 +578,7 @@ def wishes_year(
     weeks: Annotated[int, typer.Option(help="weekly matchings to run (52: the whole year)")] = 52,
     walk: WishWalkOpt = None,
     cap: WishCapOpt = None,
-    candidates: Annotated[int, typer.Option(help="nearest newcomers and other members kept per wish")] = 20,
+    candidates: WishCandidatesOpt = 20,
     seed: int = 1,
     time_limit: Annotated[float, typer.Option(help="solver seconds a week")] = 30.0,
     as_json: Annotated[bool, typer.Option("--json", help="print the year as JSON")] = False,
