@@ -188,3 +188,16 @@ def test_candidates_keep_the_nearest_newcomers_and_others_spread_over_members() 
     assert len({m for ms in per_wish.values() for m in ms if m in p.newcomer}) >= 4  # spread, not one member
     _, pairs = wm.solve(p)
     assert wm.check(p, pairs) == [] and wm.check(full, pairs) == []  # a pruned answer is a valid full one
+
+
+def test_a_solver_out_of_time_answers_the_greedy_baseline() -> None:
+    rng = random.Random(4)
+    cats = list(wishes.WISH_CATEGORIES)
+    s = _city({f"M-{i}": ("C-1", rng.sample(cats, 3)) for i in range(8)})
+    for i in range(20):
+        wishes.post_wish(s, f"W-{i}", "C-1", rng.choice(cats), C, urgent=i % 5 == 0)
+    p = wm.problem(s, "S-1", 20.0, 1)
+    status, pairs = wm.solve(p, seconds=0.0)  # no work allowed: no solution of its own
+    assert status == wm.GREEDY_FALLBACK and pairs == sorted(wm.greedy(p)) and pairs
+    status, pairs = wm.solve(p)
+    assert status == "optimal" and wm.objective(p, pairs) >= wm.objective(p, wm.greedy(p))
