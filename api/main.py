@@ -34,6 +34,7 @@ from .routes import (
     resources,
     rounds,
     scenarios,
+    wishes,
 )
 from .scenario_jobs import ScenarioJobs
 
@@ -52,6 +53,7 @@ TAGS = [
     {"name": "rounds", "description": "年度匹配轮次（后台任务）/ yearly rounds as jobs"},
     {"name": "projects", "description": "共建项目：认领、确认、实施、评价 / the life of a project"},
     {"name": "assessment", "description": "考核评价与排名 / assessment and ranking"},
+    {"name": "wishes", "description": "微心愿、志愿积分与积分超市 / micro-wishes, volunteer points, the points shop"},
     {"name": "events", "description": "审计事件（只读）/ audit events, read only"},
     {"name": "admin", "description": "管理：签发令牌 / admin: tokens"},
     {"name": "console", "description": "控制台所需的汇总读取 / what the web console reads"},
@@ -109,7 +111,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     errors.install(app)
     app.add_middleware(BodyLimits)
     app.include_router(health.router)
-    for mod in (hierarchy, resources, demands, files, rounds, projects, assessment, events, scenarios, admin,
+    for mod in (hierarchy, resources, demands, files, rounds, projects, wishes, assessment, events, scenarios, admin,
                 console):
         app.include_router(mod.router, prefix=PREFIX, responses=errors.ERROR_RESPONSES)  # type: ignore[arg-type]
     if console_dir is None:
@@ -139,6 +141,11 @@ _RESOURCE_OPS = [("get", "/resources/{resource_id}"), ("patch", "/resources/{res
 _DEMAND_OPS = [("get", "/demands/{demand_id}"), ("patch", "/demands/{demand_id}"), ("delete", "/demands/{demand_id}"),
                ("post", "/demands/{demand_id}/claim"), ("get", "/demands/{demand_id}/recommendations")]
 _UNIT_OPS = [("get", "/units/{unit_id}"), ("get", "/units/{unit_id}/assessment"), ("get", "/units/{unit_id}/events")]
+_WISH_OPS = [("get", "/wishes/{wish_id}"), ("get", "/wishes/{wish_id}/events")] + [
+    ("post", f"/wishes/{{wish_id}}/{a}") for a in ("claim", "release", "fulfil", "confirm", "cancel")]
+_MEMBER_OPS = [("get", "/members/{member_id}/points"), ("post", "/members/{member_id}/points/adjust"),
+               ("get", "/members/{member_id}/events")]
+_SHOP_OPS = [("post", "/shop/{item_id}/redeem")]
 _SCENARIO_OPS = [("get", "/scenarios/{scenario_id}"), ("get", "/scenarios/{scenario_id}/{name}")]
 
 LINKS: list[tuple[str, str, str, str, list[tuple[str, str]]]] = [
@@ -156,6 +163,11 @@ LINKS: list[tuple[str, str, str, str, list[tuple[str, str]]]] = [
     ("get", "/demands", "200", "/items/0/id", _DEMAND_OPS),
     ("get", "/units", "200", "/items/0/id", _UNIT_OPS),
     ("post", "/scenarios", "202", "/id", _SCENARIO_OPS),
+    ("post", "/wishes", "201", "/id", _WISH_OPS),
+    ("get", "/wishes", "200", "/items/0/id", _WISH_OPS),
+    ("get", "/members", "200", "/items/0/id", _MEMBER_OPS),
+    ("post", "/shop", "201", "/id", _SHOP_OPS),
+    ("get", "/shop", "200", "/items/0/id", _SHOP_OPS),
 ]
 """OpenAPI links: where a later call takes an id an earlier answer holds (clients and the
 stateful fuzzer follow them)."""

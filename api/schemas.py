@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Annotated, Any, Generic, Literal, TypeVar, Union, get_args, get_origin
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from engine.access import ROLES, SCOPED_ROLES
 from engine.lifecycle import STATES
@@ -21,6 +21,8 @@ from engine.matching.explain import UNMET_REASONS
 from engine.matching.params import RoundParams, Weights
 from engine.rounds import FINAL, RUNNING
 from engine.taxonomy import DEMAND_CATEGORIES, LEVEL_BY_CODE, RESOURCE_KINDS, TRAVEL_MODES, UNIT_TYPES
+from engine.wishes import STATES as WISH_STATES
+from engine.wishes import WISH_CATEGORIES
 from graph_schema import ID_MAX, ID_PATTERN
 
 T = TypeVar("T")
@@ -46,6 +48,8 @@ OrgLevel = vocabulary(ORG_LEVELS.codes)
 OrgKind = vocabulary(ORG_KINDS.codes)
 UnmetReason = vocabulary(UNMET_REASONS)
 AreaLabel = vocabulary(AREA_ORDER)
+WishState = vocabulary(WISH_STATES)
+WishCategory = vocabulary(WISH_CATEGORIES)
 Lang = Literal["zh", "en"]
 Months = list[Annotated[int, Field(ge=1, le=12)]]
 
@@ -451,7 +455,8 @@ def _token_model(role: str) -> type[BaseModel]:
     scoped = role in SCOPED_ROLES
     scope_field: Any = (
         Field(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN,
-              description="范围（必填）：协调员为社区/街道编号，单位为单位编号 / scope id (required)")
+              description="范围（必填）：协调员为社区/街道编号，单位为单位编号，党员为本人党员编号 "
+              "/ scope id (required)")
         if scoped else
         Field(default=None, min_length=1, max_length=ID_MAX, pattern=ID_PATTERN, description="范围 / scope id"))
     ns = {"__annotations__": {"role": Literal[role], "scope": str if scoped else str | None},  # type: ignore[valid-type]
@@ -472,6 +477,192 @@ class TokenOut(BaseModel):
     scope: str | None = Field(default=None, description="范围 / scope")
     sub: str = Field(description="使用者 / subject")
     expires_at: int = Field(description="过期时间（Unix 秒）/ expiry, Unix seconds")
+
+
+# -- micro-wishes, points, the shop (issue 10) --------------------------------------------------------
+_ID = {"min_length": 1, "max_length": ID_MAX, "pattern": ID_PATTERN}
+_NEW_ID = {"min_length": 1, "max_length": 100, "pattern": NEW_ID_PATTERN}
+
+
+class WishCreate(Body):
+    """A resident's micro-wish, posted by the community / 社区代居民发布微心愿."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
+        {"community": "C1", "category": "elder_care", "description": "帮独居老人每周买一次菜", "effort": 2,
+         "needed_by": "2026-06-30T00:00:00+00:00", "urgent": False, "contact": "王奶奶 13800000000"}]})
+
+    id: str | None = Field(default=None, **_NEW_ID, description="心愿编号（缺省自动生成）/ id, generated when omitted")
+    community: str = Field(**_ID, description="发布心愿的社区编号 / community id")
+    grid: str | None = Field(default=None, **_ID, description="所在网格编号 / grid id")
+    category: WishCategory = Field(description="心愿类别 / wish category code")
+    description: str = Field(default="", max_length=2000, description="心愿内容 / what is wished")
+    effort: int = Field(default=1, ge=1, le=8, description="预计工作量（小时，1–8）/ hours of work")
+    needed_by: str | None = Field(default=None, max_length=40,
+                                  description="需要完成的日期（ISO 8601）/ needed by (ISO 8601)")
+    urgent: bool = Field(default=False, description="是否紧急 / urgent")
+    contact: str | None = Field(default=None, max_length=200,
+                                description="居民联系方式（仅本辖区协调员可见）/ resident's contact, private")
+
+
+class WishOut(Out):
+    id: str = Field(description="心愿编号 / wish id")
+    community: str = Field(description="社区 / community")
+    grid: str | None = Field(default=None, description="网格 / grid")
+    category: WishCategory = Field(description="心愿类别 / category")
+    description: str | None = Field(default=None, description="心愿内容 / description")
+    effort: int | None = Field(default=None, description="工作量（小时）/ effort hours")
+    needed_by: str | None = Field(default=None, description="需要日期 / needed by")
+    urgent: bool | None = Field(default=None, description="是否紧急 / urgent")
+    status: WishState = Field(description="状态 / state")
+    status_zh: str | None = Field(default=None, description="状态（中文）/ state label")
+    claimed_by: str | None = Field(default=None, description="认领党员 / claiming member")
+    points: int | None = Field(default=None, description="确认后可得积分 / points on confirmation")
+    posted_at: str | None = Field(default=None, description="发布时间 / posted at")
+    version: int | None = Field(default=None, description="版本号 / version")
+    contact: str | None = Field(default=None,
+                                description="居民联系方式（仅本辖区协调员与管理员可见）"
+                                "/ contact, coordinators in scope only")
+
+
+class WishTakeBody(Body):
+    """Claim, release or report done: by the member themselves (a member token may leave
+    ``member`` out) / 党员认领、退回或报告完成."""
+
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"member": "M1", "note": "已上门帮忙买菜"}]})
+
+    member: str | None = Field(default=None, **_ID, description="党员编号（党员令牌可省略）/ member id")
+    note: str = Field(default="", max_length=1000, description="说明或原因 / note or reason")
+
+
+class WishCancelBody(Body):
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"reason": "居民已自行解决"}]})
+
+    reason: str = Field(min_length=1, max_length=1000, description="取消原因（必填）/ reason (required)")
+
+
+class WishMatchBody(Body):
+    """Run the weekly matching of a scope's open wishes (writes nothing) / 微心愿每周匹配."""
+
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"scope": "S1", "walk_minutes": 20, "cap": 2}]})
+
+    scope: str = Field(**_ID, description="范围：社区、街道、区县或市的编号 / scope id")
+    walk_minutes: float | None = Field(default=None, gt=0, le=120,
+                                       description="步行分钟上限（缺省取配置）/ walking minutes")
+    cap: int | None = Field(default=None, ge=1, le=20, description="每名党员本期最多心愿数 / wishes per member")
+    seed: int = Field(default=1, ge=0, le=2**31 - 1, description="随机种子 / solver seed")
+    time_limit: float = Field(default=10.0, gt=0, le=60, description="求解时限（秒）/ solver seconds")
+
+
+class WishPairOut(BaseModel):
+    wish: str = Field(description="心愿编号 / wish id")
+    member: str = Field(description="推荐党员 / proposed member")
+    minutes: float = Field(description="步行分钟 / walking minutes")
+    reason_zh: str = Field(description="推荐理由 / reason (Chinese)")
+    reason_en: str = Field(description="reason (English)")
+
+
+class WishUnmatchedOut(BaseModel):
+    wish: str = Field(description="心愿编号 / wish id")
+    reason_zh: str = Field(description="未匹配原因 / why not matched (Chinese)")
+    reason_en: str = Field(description="why not matched (English)")
+
+
+class WishMatchOut(BaseModel):
+    status: str = Field(description="求解状态 / solver status")
+    pairs: list[WishPairOut] = Field(description="推荐的心愿与党员 / proposals")
+    unmatched: list[WishUnmatchedOut] = Field(description="未匹配的心愿及原因 / unmatched wishes with reasons")
+    objective: int = Field(description="目标值 / objective")
+    greedy_objective: int = Field(description="人工贪心基线目标值 / greedy baseline objective")
+    greedy_pairs: int = Field(description="人工贪心基线匹配数 / greedy baseline pairs")
+
+
+class PointEntryOut(Out):
+    id: str = Field(description="台账条目编号 / entry id")
+    kind: str = Field(description="earn 获得 / spend 兑换 / adjust 调整")
+    points: int = Field(description="分值（负数为支出）/ signed points")
+    reason: str | None = Field(default=None, description="原因 / reason")
+    cause: str = Field(description="来源（心愿、兑换或调整）/ what caused it")
+    at: str = Field(description="时间 / when")
+
+
+class PointsOut(BaseModel):
+    member: str = Field(description="党员编号 / member id")
+    balance: int = Field(description="积分余额（台账之和）/ balance, the sum of the ledger")
+    ledger: Page[PointEntryOut] = Field(description="台账条目（按时间）/ ledger lines, oldest first")
+
+
+class AdjustBody(Body):
+    """A coordinator's correction of a member's points / 协调员调整党员积分."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
+        {"points": 10, "reason": "补记三月份助老服务积分", "request_id": "adj-2026-03-M1"}]})
+
+    points: int = Field(ge=-100_000, le=100_000, json_schema_extra={"not": {"const": 0}},
+                        description="调整分值（非零，可为负）/ signed, non-zero")
+    reason: str = Field(min_length=1, max_length=1000, description="调整原因（必填）/ reason (required)")
+    request_id: str | None = Field(default=None, **_NEW_ID,
+                                   description="请求编号：重复提交只生效一次 "
+                                   "/ names the request; a repeat changes nothing")
+
+
+class AdjustOut(PointEntryOut):
+    balance: int = Field(description="调整后余额 / balance after")
+
+
+    @field_validator("points")
+    @classmethod
+    def _non_zero(cls, v: int) -> int:
+        if v == 0:
+            raise ValueError("调整分值不能为零 / points must not be zero")
+        return v
+
+
+class ShopItemCreate(Body):
+    """A new item of the points shop / 积分超市上架商品."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
+        {"id": "SHOP-RICE", "name": "大米一袋（5 公斤）", "price": 50, "stock": 20, "community": "C1"}]})
+
+    id: str | None = Field(default=None, **_NEW_ID, description="商品编号（缺省自动生成）/ id, generated when omitted")
+    name: str = Field(min_length=1, max_length=200, description="商品名称 / name")
+    price: int = Field(ge=1, le=1_000_000, description="所需积分 / price in points")
+    stock: int = Field(ge=0, le=1_000_000, description="库存 / units in stock")
+    community: str | None = Field(default=None, **_ID,
+                                  description="社区积分超市（缺省为全市超市，仅管理员）"
+                                  "/ community shop; none: the city's")
+
+
+class ShopItemOut(Out):
+    id: str = Field(description="商品编号 / item id")
+    name: str | None = Field(default=None, description="商品名称 / name")
+    price: int = Field(description="所需积分 / price")
+    stock: int = Field(description="库存 / stock")
+    community: str | None = Field(default=None, description="社区 / community")
+    active: bool | None = Field(default=None, description="是否在售 / on sale")
+
+
+class RedeemBody(Body):
+    """Spend points on an item, for oneself / 党员兑换商品."""
+
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"member": "M1", "request_id": "兑换-0001"}]})
+
+    member: str | None = Field(default=None, **_ID, description="党员编号（党员令牌可省略）/ member id")
+    request_id: str | None = Field(default=None, min_length=1, max_length=200,
+                                   description="请求编号（或 Idempotency-Key 头）：重复提交只兑换一次 / repeat-safe id")
+
+
+class RedemptionOut(Out):
+    id: str = Field(description="兑换编号 / redemption id")
+    member: str = Field(description="党员编号 / member id")
+    item: str = Field(description="商品编号 / item id")
+    points: int = Field(description="花费积分 / points spent")
+    status: str | None = Field(default=None, description="redeemed 已兑换 / status")
+    created_at: str | None = Field(default=None, description="时间 / when")
+    balance: int = Field(description="兑换后余额 / balance after")
 
 
 class Health(BaseModel):

@@ -82,6 +82,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=default_workers())
     ap.add_argument("--window", type=int, default=0, help="parts in flight (0: 4 × workers)")
     ap.add_argument("--executors", default="pool,ray")
+    ap.add_argument("--no-mip", action="store_true", help="CP-SAT and the LP bound only (no HiGHS branch and bound)")
     ap.add_argument("--setup-only", action="store_true", help="build every city's problem, solve nothing")
     ap.add_argument("--wall-safety", type=float, default=1000.0, help="solver.WALL_SAFETY (see bench_ray.py)")
     a = ap.parse_args()
@@ -91,7 +92,7 @@ def main() -> None:
     up = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"# {datetime.now(UTC):%Y-%m-%d %H:%M} {platform.node()} cpus={len(os.sched_getaffinity(0))} "
           f"scale={a.scale} cities={a.cities or a.scale} seed={a.seed} city_time_limit={a.city_time_limit} "
-          f"workers={a.workers} | {up}", flush=True)
+          f"workers={a.workers} mip={not a.no_mip} | {up}", flush=True)
     params = RoundParams()
     n = a.cities or a.scale
     if a.setup_only:
@@ -112,7 +113,7 @@ def main() -> None:
     size1 = sum(part_sizes(first, components(first)).values())
     del first
     total = n * size1
-    sp = SolveParams(time_limit=n * a.city_time_limit, workers=a.workers, seed=0)
+    sp = SolveParams(time_limit=n * a.city_time_limit, workers=a.workers, seed=0, mip=not a.no_mip)
     print(f"size of city 1 = {size1}; total = {total}; time_limit = {sp.time_limit}", flush=True)
     results: list[tuple[str, Solution]] = []
     for name in a.executors.split(","):

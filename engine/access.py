@@ -27,10 +27,11 @@ from .store.base import GraphStore, Props
 if TYPE_CHECKING:
     from .lists.validate import Record, RowError
 
-ROLES = ("coordinator", "unit", "planner", "admin")
-SCOPED_ROLES = ("coordinator", "unit")
-"""Roles whose token names a scope: a coordinator's community or street, a unit's unit id."""
-ROLE_ZH = {"coordinator": "协调员", "unit": "共建单位", "planner": "规划人员", "admin": "管理员"}
+ROLES = ("coordinator", "unit", "planner", "admin", "member")
+SCOPED_ROLES = ("coordinator", "unit", "member")
+"""Roles whose token names a scope: a coordinator's community or street, a unit's unit id, a
+member's own member id (双报到 party member: acts only for themselves)."""
+ROLE_ZH = {"coordinator": "协调员", "unit": "共建单位", "planner": "规划人员", "admin": "管理员", "member": "党员"}
 
 _ALL = frozenset(ROLES)
 ACTIONS: dict[str, frozenset[str]] = {
@@ -50,6 +51,17 @@ ACTIONS: dict[str, frozenset[str]] = {
     "demand.claim": frozenset({"unit", "admin"}),
     "resource.request": frozenset({"coordinator", "admin"}),
     "token.issue": frozenset({"admin"}),
+    # micro-wishes and points (issue 10): a member acts for themselves, a coordinator for the
+    # communities (and the members reporting to them) in its scope; see ``require_member``
+    "wish.post": frozenset({"coordinator", "admin"}),
+    "wish.take": frozenset({"member", "coordinator", "admin"}),
+    "wish.confirm": frozenset({"coordinator", "admin"}),
+    "wish.cancel": frozenset({"coordinator", "admin"}),
+    "wish.match": frozenset({"coordinator", "planner", "admin"}),
+    "points.read": frozenset({"member", "coordinator", "planner", "admin"}),
+    "points.adjust": frozenset({"coordinator", "admin"}),
+    "shop.write": frozenset({"coordinator", "admin"}),
+    "shop.redeem": frozenset({"member", "admin"}),
 }
 """Action → the roles that may take it at all (scope is checked on top)."""
 
@@ -80,11 +92,14 @@ class Principal:
         return ":".join(x for x in (self.role, self.scope, self.sub) if x)
 
     def actor(self):  # type: ignore[no-untyped-def]
-        """The lifecycle ``Actor``: a unit acts as its unit id, others as themselves."""
+        """The lifecycle ``Actor``: a unit acts as its unit id, a member as its member id, others
+    as themselves."""
         from .audit import Actor
 
         if self.role == "unit":
             return Actor(id=self.scope or self.sub, side="unit")
+        if self.role == "member":
+            return Actor(id=self.scope or self.sub, side="member")
         return Actor(id=f"{self.scope}/{self.sub}" if self.scope else self.sub, side=self.role)
 
 
@@ -142,6 +157,10 @@ def require(store: GraphStore, p: Principal, action: str, *, units: Iterable[str
         if (units or area_list) and p.scope not in units:
             raise _deny(p, f"代表其他单位{zh}", f"{en} for another unit")
         return
+    if p.role == "member":
+        if area_list or units:  # a member's scope is themselves, never an area or a unit
+            raise _deny(p, zh, en)
+        return
     # coordinator
     scope = p.scope or ""
     if area_list:
@@ -149,6 +168,37 @@ def require(store: GraphStore, p: Principal, action: str, *, units: Iterable[str
             raise _deny(p, f"在其范围之外{zh}", f"{en} outside its scope")
     elif units and not all(unit_in_scope(store, scope, u) for u in units):
         raise _deny(p, f"为其范围之外的单位{zh}", f"{en} for a unit outside its scope")
+
+
+def require_member(store: GraphStore, p: Principal, action: str, member: str, *,
+                   areas: Iterable[str | None] = (), what: tuple[str, str] | None = None) -> None:
+    """Raise ``Forbidden`` unless ``p`` may take ``action`` for ``member``: a member only for
+    themselves (its scope is its member id), wherever the wish is; a coordinator only for a
+    member who reports to a community inside its scope (双报到) and, when ``areas`` are given
+    (the wish's community), only inside its scope; planners and admins as their role allows."""
+    zh, en = what or (action, action)
+    if p.role == "coordinator" and any(a is not None for a in areas):
+        require(store, p, action, areas=areas, what=what)
+    if action not in ACTIONS:
+        raise KeyError(action)
+    if p.role not in ACTIONS[action]:
+        raise _deny(p, zh, en)
+    if p.role == "member":
+        if p.scope != member:
+            raise _deny(p, f"代表其他党员{zh}", f"{en} for another member")
+        return
+    if p.role == "coordinator":
+        homes = [c for m, c in store.edges("REPORTS_TO") if m == member]
+        if not any(in_scope(store, p.scope or "", c) for c in homes):
+            raise _deny(p, f"为未向其范围内社区报到的党员{zh}", f"{en} for a member not reporting in its scope")
+
+
+def sees_private(store: GraphStore, p: Principal, area: str | None) -> bool:
+    """Whether ``p`` may see the private properties (a resident's contact) of something in
+    ``area``: an admin, or a coordinator whose scope holds the area; nobody else."""
+    if p.role == "admin":
+        return True
+    return p.role == "coordinator" and bool(area) and in_scope(store, p.scope or "", area or "")
 
 
 def project_parties(store: GraphStore, project: Props) -> tuple[str | None, list[str]]:
@@ -175,7 +225,9 @@ __all__ = [
     "is_what_if",
     "project_parties",
     "require",
+    "require_member",
     "require_party",
+    "sees_private",
     "unit_in_scope",
 ]
 

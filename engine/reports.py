@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 
+from .matching.problem import SAllocation, Solution
 from .matching.round import RoundResult
 from .taxonomy import DEMAND_CATEGORIES, DIMENSIONS, LEVEL_BY_CODE, RESOURCE_KINDS
 
@@ -119,6 +121,30 @@ def write_round_files(result: RoundResult, folder: Path, lang: str = "zh") -> li
     return out
 
 
+def wish_lines(w: dict[str, Any] | None, lang: str = "zh") -> list[str]:
+    """The micro-wish market of the round's communities (engine.wishes.kpis), one line per
+    community with any wish or point, after the total; nothing when there is none."""
+    if not w or not any((w.get("total") or {}).get(k) for k in ("posted", "points_earned", "points_spent")):
+        return []
+    zh = lang == "zh"
+
+    def line(v: dict[str, Any]) -> str:
+        med = v.get("median_days_to_confirm")
+        if zh:
+            return (f"发布 {v['posted']}，已认领 {v['claimed']}，已完成 {v['fulfilled']}，已确认 {v['confirmed']}，"
+                    f"确认用时中位数 {'—' if med is None else f'{med} 天'}，获得积分 {v['points_earned']}，"
+                    f"兑换积分 {v['points_spent']}，活跃党员 {v['active_members']}")
+        return (f"{v['posted']} posted, {v['claimed']} claimed, {v['fulfilled']} fulfilled, {v['confirmed']} "
+                f"confirmed, median {'—' if med is None else f'{med} days'} to confirm, {v['points_earned']} points "
+                f"earned, {v['points_spent']} spent, {v['active_members']} active members")
+
+    out = [("微心愿：" if zh else "micro-wishes: ") + line(w["total"])]
+    for c, v in sorted((w.get("per_community") or {}).items()):
+        if v.get("posted") or v.get("points_earned") or v.get("points_spent"):
+            out.append(f"  {c}: {line(v)}")
+    return out
+
+
 def summary_lines(result: RoundResult, lang: str = "zh", top: int = 5) -> list[str]:
     """A short text summary: status, gap, coverage against the greedy baseline, top
     projects, unmet by reason."""
@@ -170,6 +196,7 @@ def summary_lines(result: RoundResult, lang: str = "zh", top: int = 5) -> list[s
             )
         )
         lines.append("top projects:")
+    lines.extend(wish_lines(k.get("wishes"), lang))  # type: ignore[arg-type]
     for p in result.projects[:top]:
         lines.append(f"  {p.demand} {p.demand_name} — {p.reason_zh if zh else p.reason_en}")
     counts: dict[str, int] = {}
@@ -183,3 +210,33 @@ def summary_lines(result: RoundResult, lang: str = "zh", top: int = 5) -> list[s
     for code, n in sorted(counts.items(), key=lambda t: -t[1]):
         lines.append(f"  {labels[code]}（{code}）: {n}" if zh else f"  {labels[code]} ({code}): {n}")
     return lines
+
+
+REGION_COLUMNS = (
+    ("resource", "资源编号", "resource id"),
+    ("demand", "需求编号", "demand id"),
+    ("amount", "分配数量", "amount"),
+    ("score", "得分", "score"),
+)
+
+
+def write_region_allocations(allocations: list[SAllocation], path: Path, lang: str = "zh") -> Path:
+    """A streamed region round's lines as CSV (UTF-8 with BOM). Only ids and amounts: a region's
+    round keeps no city's snapshot, so names and reasons come from each city's own round page."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8-sig") as f:
+        w = csv.writer(f)
+        w.writerow(_headers(REGION_COLUMNS, lang))
+        w.writerows([a.resource, a.demand, a.amount, round(a.score, 4)] for a in allocations)
+    return path
+
+
+def region_summary_lines(sol: Solution, cities: int, lang: str = "zh") -> list[str]:
+    """The few lines a planner reads after a region's round."""
+    zh = lang == "zh"
+    text = sol.status_text.get("zh" if zh else "en", sol.status)
+    if zh:
+        return [f"{cities} 个城市，{sol.components} 个连通部分，{len(sol.allocations)} 条项目；{text}",
+                f"目标值 {sol.objective:.1f}，上界 {sol.bound:.1f}，用时 {sol.wall_time:.1f} 秒"]
+    return [f"{cities} cities, {sol.components} components, {len(sol.allocations)} project lines; {text}",
+            f"objective {sol.objective:.1f}, bound {sol.bound:.1f}, {sol.wall_time:.1f} s"]

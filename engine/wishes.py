@@ -30,6 +30,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from datetime import datetime
 from typing import Any
 
 from graph_schema import SCHEMA
@@ -102,14 +103,16 @@ def public_wish(wish: Props) -> Props:
 
 
 # -- reads ---------------------------------------------------------------------------------------
-def _wish(store: GraphStore, wish_id: str) -> Props:
+def get_wish(store: GraphStore, wish_id: str) -> Props:
+    """The wish, or ``NotFound``."""
     w = store.get("Wish", wish_id)
     if w is None:
         raise NotFound(f"心愿 {wish_id} 不存在", message_en=f"wish {wish_id} not found")
     return w
 
 
-def _member(store: GraphStore, member_id: str) -> Props:
+def get_member(store: GraphStore, member_id: str) -> Props:
+    """The member, or ``NotFound``."""
     m = store.get("Member", member_id)
     if m is None:
         raise NotFound(f"党员 {member_id} 不存在", message_en=f"member {member_id} not found")
@@ -153,7 +156,7 @@ def adjust(store: GraphStore, member_id: str, points: int, reason: str, cause: s
         done = store.get("PointEntry", eid)
         if done is not None:
             return done
-        m = _member(store, member_id)
+        m = get_member(store, member_id)
         have = balance(store, member_id)
         if have + points < 0:
             done = store.get("PointEntry", eid)
@@ -215,7 +218,7 @@ def post_wish(
         b.rel("IN_GRID", "Wish", wish_id, "Grid", grid)
     event(b, actor, "wish.post", [("Wish", wish_id), ("Community", community)], to_state="open")
     store.write(b)
-    return _wish(store, wish_id)
+    return get_wish(store, wish_id)
 
 
 def _step(
@@ -242,8 +245,8 @@ def _step(
 
 def claim(store: GraphStore, wish_id: str, member_id: str, actor: Actor) -> Props:
     """A member claims an open wish; of members racing for it, exactly one wins."""
-    _member(store, member_id)
-    w = _wish(store, wish_id)
+    get_member(store, member_id)
+    w = get_wish(store, wish_id)
     if w.get("status") == "claimed" and w.get("claimed_by") != member_id:
         raise Conflict("该心愿已被其他党员认领", message_en="another member has claimed this wish")
     return _step(store, w, "claim", actor, changes={"claimed_by": member_id}, about=[("Member", member_id)],
@@ -258,7 +261,7 @@ def _own(w: Props, member_id: str) -> None:
 
 def release(store: GraphStore, wish_id: str, member_id: str, actor: Actor, reason: str = "") -> Props:
     """The claiming member gives the wish back (open again)."""
-    w = _wish(store, wish_id)
+    w = get_wish(store, wish_id)
     _own(w, member_id)
     return _step(store, w, "release", actor, expect={"claimed_by": member_id}, changes={"claimed_by": ""},
                  about=[("Member", member_id)], why=reason or None)
@@ -266,7 +269,7 @@ def release(store: GraphStore, wish_id: str, member_id: str, actor: Actor, reaso
 
 def fulfil(store: GraphStore, wish_id: str, member_id: str, actor: Actor, note: str = "") -> Props:
     """The claiming member reports the wish done; it waits for the confirmation."""
-    w = _wish(store, wish_id)
+    w = get_wish(store, wish_id)
     _own(w, member_id)
     return _step(store, w, "fulfil", actor, expect={"claimed_by": member_id}, about=[("Member", member_id)],
                  why=note or None)
@@ -276,21 +279,21 @@ def confirm(store: GraphStore, wish_id: str, actor: Actor, settings: Settings | 
     """The resident or the community confirms a fulfilled wish; the member earns the rule's
     points in the same transaction. A replay (the wish already confirmed, or a racing
     confirmation that won) returns the confirmed wish and writes nothing."""
-    w = _wish(store, wish_id)
+    w = get_wish(store, wish_id)
     if w.get("status") == "confirmed":
         return w
     member_id = str(w.get("claimed_by") or "")
     pts = points_for(w, settings)
     b = Batch()
     if w.get("status") == "fulfilled":
-        _member(store, member_id)
+        get_member(store, member_id)
         _entry(b, member_id, "earn", pts, ("Wish", wish_id), f"微心愿 {wish_id} 已确认")
         b.rel("FULFILLED_BY", "Wish", wish_id, "Member", member_id)
     try:
         return _step(store, w, "confirm", actor, expect={"claimed_by": member_id}, extra=b,
                      about=[("Member", member_id)] if member_id else None, data={"points": pts})
     except Conflict:
-        again = _wish(store, wish_id)
+        again = get_wish(store, wish_id)
         if again.get("status") == "confirmed":
             return again
         raise
@@ -299,11 +302,11 @@ def confirm(store: GraphStore, wish_id: str, actor: Actor, settings: Settings | 
 def cancel(store: GraphStore, wish_id: str, actor: Actor, reason: str) -> Props:
     if not reason or not reason.strip():
         raise InvalidInput("取消须说明原因", message_en="a cancellation needs a reason")
-    return _step(store, _wish(store, wish_id), "cancel", actor, why=reason)
+    return _step(store, get_wish(store, wish_id), "cancel", actor, why=reason)
 
 
 def expire(store: GraphStore, wish_id: str, actor: Actor) -> Props:
-    return _step(store, _wish(store, wish_id), "expire", actor, why="已过期限")
+    return _step(store, get_wish(store, wish_id), "expire", actor, why="已过期限")
 
 
 def expire_due(store: GraphStore, actor: Actor, at: str | None = None) -> list[str]:
@@ -327,6 +330,10 @@ def add_shop_item(store: GraphStore, item_id: str, name: str, price: int, stock:
                   community: str | None = None) -> Props:
     if price < 1 or stock < 0:
         raise InvalidInput("价格应为正数，库存不能为负", message_en="price must be positive and stock not negative")
+    if community is not None and store.get("Community", community) is None:
+        raise NotFound(f"社区 {community} 不存在", message_en=f"community {community} not found")
+    if store.label_of(item_id) is not None:  # a new item never overwrites a stored node's stock or price
+        raise Conflict(f"编号 {item_id} 已存在", message_en=f"id {item_id} already exists")
     b = Batch()
     b.node("ShopItem", item_id, name=name, price=price, stock=stock, community=community, active=True, version=1)
     event(b, actor, "shop.item", [("ShopItem", item_id)], data={"price": price, "stock": stock})
@@ -358,7 +365,7 @@ def redeem(store: GraphStore, member_id: str, item_id: str, actor: Actor, reques
     done = store.get("Redemption", rid)
     if done is not None:
         return done
-    _member(store, member_id)
+    get_member(store, member_id)
     item = store.get("ShopItem", item_id)
     if item is None:
         raise NotFound(f"商品 {item_id} 不存在", message_en=f"shop item {item_id} not found")
@@ -390,7 +397,7 @@ def _spend(
         done = store.get("Redemption", rid)
         if done is not None:
             return done, False
-        m = _member(store, member_id)
+        m = get_member(store, member_id)
         version = int(m.get("version") or 0)
         have = balance(store, member_id)
         if have < price:
@@ -415,7 +422,110 @@ def _spend(
     raise Conflict("积分账户更新冲突，请重试", message_en="the member's points kept changing; try again")
 
 
+# -- key figures --------------------------------------------------------------------------------
+def home_of(store: GraphStore, member_id: str) -> str | None:
+    """The community a member reports to (双报到), or None."""
+    return next((c for m, c in store.edges("REPORTS_TO") if m == member_id), None)
+
+
+def _days(start: str | None, end: str | None) -> float | None:
+    if not start or not end:
+        return None
+    try:
+        return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 86400
+    except (TypeError, ValueError):  # unparsable, or an imported date without a zone against a stamped one
+        return None
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    s = sorted(values)
+    mid = len(s) // 2
+    return round(s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2, 2)
+
+
+KPI_LABELS: dict[str, tuple[str, str]] = {
+    "posted": ("发布心愿数", "wishes posted"),
+    "claimed": ("已认领心愿数", "wishes claimed"),
+    "fulfilled": ("已完成心愿数", "wishes fulfilled"),
+    "confirmed": ("已确认心愿数", "wishes confirmed"),
+    "open": ("待认领心愿数", "wishes open"),
+    "median_days_to_confirm": ("心愿从发布到确认的天数（中位数）", "median days from posted to confirmed"),
+    "points_earned": ("获得积分", "points earned"),
+    "points_spent": ("兑换积分", "points spent"),
+    "active_members": ("活跃党员数（期内至少获得一次积分）", "active members (at least one earn in the period)"),
+}
+"""The micro-wish key figures in report order, with their Chinese and English labels."""
+
+
+def kpis(store: GraphStore, scope: str, year: int | None = None) -> dict[str, Any]:
+    """The micro-wish key figures of a scope's communities for a year (``None``: all time):
+    ``{"total": {...}, "per_community": {community: {...}}}`` with the keys of ``KPI_LABELS``.
+
+    A wish counts in the year it was posted; ``claimed`` is a wish some member holds or has
+    done (claimed, fulfilled or confirmed now: a released wish is open again), ``fulfilled``
+    one reported done (fulfilled or confirmed). Proposals of the weekly matching are not
+    stored, so they are not counted here. Points count in the year of their ledger line: an
+    earn in the wish's community, a spend in the member's reporting community. Adjustments
+    are corrections, neither earned nor spent. A scope the store does not hold (a what-if run
+    on a snapshot file alone) has no market: every figure is zero."""
+    try:
+        comms = sorted(c["id"] for c in store.communities_of(scope))
+    except NotFound:
+        comms = []
+    inside = set(comms)
+    tag = str(year) if year is not None else ""
+
+    def blank() -> dict[str, Any]:
+        return {k: 0 for k in KPI_LABELS} | {"median_days_to_confirm": None}
+
+    per: dict[str, dict[str, Any]] = {c: blank() for c in comms}
+    days: dict[str, list[float]] = {c: [] for c in comms}
+    wish_home: dict[str, str] = {}
+    for w in store.find("Wish"):
+        c = w.get("community")
+        if c not in inside:
+            continue
+        wish_home[w["id"]] = c
+        if not str(w.get("posted_at") or "").startswith(tag):
+            continue
+        row, status = per[c], w.get("status")
+        row["posted"] += 1
+        row["open"] += status == "open"
+        row["claimed"] += status in ("claimed", "fulfilled", "confirmed")
+        row["fulfilled"] += status in ("fulfilled", "confirmed")
+        row["confirmed"] += status == "confirmed"
+    member_home = {m: c for m, c in store.edges("REPORTS_TO") if c in inside}
+    active: dict[str, set[str]] = {c: set() for c in comms}
+    posted_at = {w["id"]: w.get("posted_at") for w in store.get_many("Wish", sorted(wish_home))}
+    for e in store.find("PointEntry"):
+        if not str(e.get("at") or "").startswith(tag):
+            continue
+        if e.get("kind") == "earn" and e.get("cause") in wish_home:
+            c = wish_home[e["cause"]]
+            per[c]["points_earned"] += int(e["points"])
+            active[c].add(e["member"])
+            d = _days(posted_at.get(e["cause"]), e.get("at"))
+            if d is not None:
+                days[c].append(d)
+        elif e.get("kind") == "spend" and e.get("member") in member_home:
+            per[member_home[e["member"]]]["points_spent"] += -int(e["points"])
+    for c in comms:
+        per[c]["active_members"] = len(active[c])
+        per[c]["median_days_to_confirm"] = _median(days[c])
+    total = blank()
+    for c in comms:
+        for k in KPI_LABELS:
+            if k not in ("median_days_to_confirm", "active_members"):
+                total[k] += per[c][k]
+    total["active_members"] = len(set().union(*active.values())) if active else 0
+    total["median_days_to_confirm"] = _median([d for c in comms for d in days[c]])
+    return {"year": year, "total": total, "per_community": per}
+
+
 __all__ = [
+    "KPI_LABELS",
     "STATES",
     "STATE_LABELS",
     "TRANSITIONS",
@@ -431,6 +541,10 @@ __all__ = [
     "expire",
     "expire_due",
     "fulfil",
+    "get_member",
+    "get_wish",
+    "home_of",
+    "kpis",
     "ledger",
     "next_state",
     "points_for",

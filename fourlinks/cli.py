@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from contextlib import contextmanager
@@ -343,6 +344,61 @@ def round_cmd(
 
 
 @app.command()
+def region(
+    preset: Annotated[str | None, typer.Option(help="a synthetic region of this preset (with --scale), "
+                                               "built city by city; none = the store's cities")] = None,
+    scale: Annotated[int, typer.Option(min=1, help="cities in the synthetic region")] = 1,
+    cities: Annotated[int, typer.Option(min=0, help="only the first N cities (0: all)")] = 0,
+    seed: int = 1,
+    year: int | None = None,
+    time_limit: Annotated[float, typer.Option(help="solver seconds per city (shared by size)")] = DEFAULT_TIME_LIMIT,
+    workers: int = 2,
+    executor: Annotated[str, typer.Option(envvar="FOURLINKS_EXECUTOR",
+                                          help="where parts are solved: local (process pool) or ray")] = "local",
+    address: Annotated[str | None, typer.Option(envvar="FOURLINKS_RAY_ADDRESS",
+                                                help="Ray cluster address (host:port, auto); none = start one")] = None,
+    out: Annotated[Path, typer.Option(help="CSV of the region's project lines")] = Path("out/region/projects.csv"),
+    store: StoreOpt = None,
+    lang: LangOpt = "zh",
+) -> None:
+    """A region's round (a province, a nation) streamed city by city: the driver holds one city
+    at a time; nothing is written to the store / 区域（省、全国）匹配，逐市流式求解。"""
+    import itertools
+
+    from engine.matching.executor import make_executor
+    from engine.matching.params import RoundParams
+    from engine.matching.stream import region_round, store_cities, synthetic_cities
+    from engine.reports import region_summary_lines, write_region_allocations
+
+    try:
+        params = RoundParams(year=year, time_limit=time_limit, workers=workers, seed=seed)
+        ex = make_executor(executor, address)
+        with _progress() as prog, contextlib.ExitStack() as stack:
+            if preset is not None:
+                if preset not in PRESETS:
+                    raise typer.BadParameter(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
+                n = cities or scale
+                source = itertools.islice(synthetic_cities(preset, seed, scale), n)
+            else:
+                s = stack.enter_context(_store(store))
+                listed = store_cities(s)
+                if cities:
+                    listed = listed[:cities]
+                n, source = len(listed), iter(listed)
+                if n == 0:
+                    raise typer.BadParameter("the store holds no city: load one, or give --preset")
+            task = prog.add_task("区域匹配 / region", total=n)
+            sol = region_round(source, n, params, executor=ex,
+                               on_city=lambda k, p: prog.update(task, completed=k))
+    except FourlinksError as e:
+        _fail(e, lang)
+    path = write_region_allocations(sol.allocations, out, lang)
+    for line in region_summary_lines(sol, n, lang):
+        console.print(line, highlight=False)
+    console.print(("清单已写出：" if lang == "zh" else "lines written: ") + str(path))
+
+
+@app.command()
 def solve(
     problem: Annotated[Path, typer.Argument(help="explicit problem file (JSON, or gzip-compressed .json.gz)")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -505,8 +561,9 @@ def serve(
 
 @app.command()
 def token(
-    role: Annotated[str, typer.Option(help="coordinator|unit|planner|admin")],
-    scope: Annotated[str | None, typer.Option(help="community/street id (coordinator) or unit id (unit)")] = None,
+    role: Annotated[str, typer.Option(help="coordinator|unit|planner|admin|member")],
+    scope: Annotated[str | None, typer.Option(
+        help="community/street id (coordinator), unit id (unit) or member id (member)")] = None,
     sub: Annotated[str | None, typer.Option(help="who the token is for")] = None,
     ttl_days: Annotated[float, typer.Option(min=0.001, max=3650, help="days valid (every token expires)")] = 30.0,
 ) -> None:

@@ -23,9 +23,15 @@ SOLVE = SolveParams(time_limit=2.0, workers=1, seed=0)
 
 
 @pytest.fixture(scope="module")
-def region() -> Problem:
+def region_store() -> EmbeddedStore:
     store = EmbeddedStore(None)
     store.bulk_load(synthesize("chizhou", seed=3, scale=3))
+    return store
+
+
+@pytest.fixture(scope="module")
+def region(region_store: EmbeddedStore) -> Problem:
+    store = region_store
     scope = ",".join(c["id"] for c in store.find("City"))
     snap = take_snapshot(store, scope, PARAMS.year)
     return build_problem(snap, generate(snap, PARAMS), PARAMS)
@@ -88,3 +94,46 @@ def test_stream_map_keeps_order_and_bounds_what_is_in_flight() -> None:
         assert len(built) - len(seen) < 3  # never more than a window built ahead
     assert seen == list(range(10))
     assert list(stream_map(ProcessExecutor(2), abs, ((-i, 1.0) for i in range(7)), 2)) == list(range(7))
+
+
+def test_region_round_from_a_store_is_the_streamed_synthesis(  # type: ignore[no-untyped-def]
+        region_store: EmbeddedStore, cities: list[Problem], tmp_path) -> None:
+    """``fourlinks region``'s engine: a region loaded into one store, read city by city, gives
+    the lines of the same region synthesised city by city, with the budget of n times the first
+    city; the CSV a planner gets holds every line."""
+    import csv
+
+    from engine.matching.stream import region_round, store_cities
+    from engine.reports import write_region_allocations
+
+    params = PARAMS.model_copy(update={"time_limit": 1.0, "workers": 1})
+    seen: list[int] = []
+    from_store = region_round(store_cities(region_store)[:2], 2, params, executor=SerialExecutor(),
+                              on_city=lambda k, p: seen.append(k))
+    synthesised = cities[:2]
+    size1 = sum(part_sizes(synthesised[0], components(synthesised[0])).values())
+    direct = stream_solve(iter(synthesised), SolveParams(time_limit=2.0, workers=1, seed=0), 2 * size1,
+                          executor=SerialExecutor())
+    assert seen == [0, 1]
+    assert from_store.allocations and from_store.allocations == direct.allocations
+    assert from_store.bound == direct.bound
+    path = write_region_allocations(from_store.allocations, tmp_path / "projects.csv")
+    with open(path, encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["资源编号", "需求编号", "分配数量", "得分"]
+    assert [(r[0], r[1], int(r[2])) for r in rows[1:]] == [
+        (a.resource, a.demand, a.amount) for a in from_store.allocations]
+
+
+def test_region_cli_refuses_an_empty_store(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from fourlinks.cli import app
+
+    monkeypatch.setenv("FOURLINKS_STORE", "embedded")
+    monkeypatch.setenv("FOURLINKS_DATA_DIR", str(tmp_path / "data"))
+    r = CliRunner().invoke(app, ["region", "--out", str(tmp_path / "p.csv")])
+    assert r.exit_code == 2 and "no city" in r.output
+    assert not (tmp_path / "p.csv").exists()
+    r = CliRunner().invoke(app, ["region", "--preset", "nowhere"])
+    assert r.exit_code == 2 and "unknown preset" in r.output

@@ -259,3 +259,42 @@ def test_the_wish_list_knows_the_same_categories_as_the_engine() -> None:
     assert codes.codes == tuple(wishes.WISH_CATEGORIES)
     assert all(codes.zh(c) == zh for c, (zh, _) in wishes.WISH_CATEGORIES.items())
     assert set(SETTINGS.wish_points_per_hour) == set(wishes.WISH_CATEGORIES)
+
+
+def test_kpis_count_the_market_per_community_and_in_total(store: GraphStore) -> None:
+    from engine.audit import now
+
+    members = _seed(store, 3)
+    b = Batch()
+    b.node("Street", "S-1", name="街道")
+    b.rel("PART_OF", "Community", "C-1", "Street", "S-1")
+    b.node("Community", "C-2", name="和平社区", lat=30.67, lon=117.5)
+    b.rel("PART_OF", "Community", "C-2", "Street", "S-1")
+    store.write(b)
+    _done_wish(store, "W-1", members[0], "elder_care", effort=2)
+    wishes.confirm(store, "W-1", COMMUNITY, SETTINGS)
+    wishes.post_wish(store, "W-2", "C-1", "repair", COMMUNITY)
+    wishes.claim(store, "W-2", members[1], _member(members[1]))
+    wishes.post_wish(store, "W-3", "C-2", "errand", COMMUNITY)
+    wishes.post_wish(store, "W-4", "C-2", "errand", COMMUNITY)
+    wishes.cancel(store, "W-4", COMMUNITY, "居民已自行解决")
+    wishes.adjust(store, members[2], 9, "期初积分", "open-2", COMMUNITY)  # a correction: neither earned nor spent
+    wishes.add_shop_item(store, "S-1-ITEM", "大米", 5, 3, COMMUNITY)
+    wishes.redeem(store, members[0], "S-1-ITEM", _member(members[0]), "r-1")
+    earned = wishes.points_for(store.get("Wish", "W-1") or {}, SETTINGS)
+    year = int(now()[:4])
+
+    k = wishes.kpis(store, "S-1", year)
+    t, c1, c2 = k["total"], k["per_community"]["C-1"], k["per_community"]["C-2"]
+    assert (t["posted"], t["claimed"], t["fulfilled"], t["confirmed"], t["open"]) == (4, 2, 1, 1, 1)
+    assert (c1["posted"], c1["claimed"], c1["confirmed"], c2["posted"], c2["open"]) == (2, 2, 1, 2, 1)
+    assert t["points_earned"] == c1["points_earned"] == earned > 0 and c2["points_earned"] == 0
+    assert t["points_spent"] == c1["points_spent"] == 5
+    assert t["active_members"] == c1["active_members"] == 1 and c2["active_members"] == 0
+    assert 0 <= t["median_days_to_confirm"] < 1 and c2["median_days_to_confirm"] is None
+    assert set(t) == set(wishes.KPI_LABELS)
+    # one community's view is its own row; another year holds nothing
+    assert wishes.kpis(store, "C-2", year)["total"]["posted"] == 2
+    assert wishes.kpis(store, "S-1", year - 1)["total"]["posted"] == 0
+    assert wishes.kpis(store, "S-1", None)["total"] == t
+    assert wishes.kpis(store, "NOWHERE", year)["total"]["posted"] == 0  # a what-if on a snapshot file alone

@@ -13,6 +13,7 @@ import yaml
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from engine import wishes
 from engine.access import ACTIONS, ROLE_ZH, can, in_scope, is_what_if, require
 from engine.errors import NotFound
 from engine.lifecycle import HOLDING, STATE_LABELS
@@ -75,6 +76,8 @@ class Taxonomy(BaseModel):
     solver_statuses: list[Label] = Field(description="求解状态 / solver statuses")
     score_terms: list[Label] = Field(description="得分构成项 / score terms of an allocation")
     list_kinds: list[Label] = Field(description="清单种类（导入报告的各清单条数）/ the lists of an import")
+    wish_states: list[Label] = Field(description="微心愿状态 / micro-wish states")
+    wish_categories: list[Label] = Field(description="微心愿类别 / micro-wish categories")
 
 
 class Dimension(BaseModel):
@@ -167,6 +170,8 @@ def taxonomy(principal: PrincipalDep) -> dict:
         "solver_statuses": pairs(STATUS_LABELS),
         "score_terms": pairs(TERM_LABELS),
         "list_kinds": [{"code": k, "zh": s.zh, "en": s.en} for k, s in LISTS.items()],
+        "wish_states": pairs(wishes.STATE_LABELS),
+        "wish_categories": pairs(wishes.WISH_CATEGORIES),
     }
 
 

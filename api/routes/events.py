@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from engine.access import require
+from engine.access import require, require_member
 from engine.errors import NotFound
 from engine.store.base import GraphStore
+from engine.wishes import get_member
 
 from ..deps import PrincipalDep, StoreDep
 from ..schemas import EventOut, Page, path_id
@@ -41,3 +42,19 @@ def round_events(round_id: path_id("轮次编号 / round id"), store: StoreDep, 
                  skip: Skip = 0, limit: Limit = 100) -> dict:
     require(store, principal, "read")
     return _events(store, "Round", round_id, skip, limit)
+
+
+@router.get("/wishes/{wish_id}/events", response_model=Page[EventOut], summary="心愿的事件 / a wish's events")
+def wish_events(wish_id: path_id("心愿编号 / wish id"), store: StoreDep, principal: PrincipalDep,
+                skip: Skip = 0, limit: Limit = 100) -> dict:
+    require(store, principal, "read")
+    return _events(store, "Wish", wish_id, skip, limit)
+
+
+@router.get("/members/{member_id}/events", response_model=Page[EventOut],
+            summary="党员的事件（认领、积分）/ a member's events: claims, points")
+def member_events(member_id: path_id("党员编号 / member id"), store: StoreDep, principal: PrincipalDep,
+                  skip: Skip = 0, limit: Limit = 100) -> dict:
+    get_member(store, member_id)
+    require_member(store, principal, "points.read", member_id, what=("查看此党员的事件", "read this member's events"))
+    return _events(store, "Member", member_id, skip, limit)

@@ -3,7 +3,7 @@ import { createI18n } from 'vue-i18n'
 
 const zh = {
   app: { title: '四联四共共建管理平台', signOut: '退出', lang: 'English', role: '角色', scope: '范围', all: '全市' },
-  nav: { dashboard: '总览', lists: '清单', rounds: '匹配', claims: '认领', unit: '单位', assessment: '考评', whatif: '推演', map: '地图' },
+  nav: { dashboard: '总览', lists: '清单', rounds: '匹配', claims: '认领', unit: '单位', assessment: '考评', whatif: '推演', map: '地图', wishes: '微心愿' },
   login: {
     title: '登录', token: '令牌', placeholder: '粘贴管理员签发的令牌', submit: '登录', bad: '令牌无效或已过期',
     hint: '令牌由管理员通过 fourlinks token 或“签发令牌”功能签发；也可打开管理员发来的登录链接。',
@@ -54,6 +54,7 @@ const zh = {
     pick: '选择内置情景', upload: '上传情景文件', text: '情景内容（YAML）', run: '运行推演', running: '推演中…',
     comparison: '方案对比', report: '打开 HTML 报告', metric: '指标', variant: '方案', timeLimit: '每次求解秒数',
   },
+  wishes: { title: '微心愿', description: '心愿内容', member: '认领党员', points: '积分', balance: '我的积分', at: '日期' },
   map: { title: '地图', legend: '图例', circle: '15分钟服务圈', clickHint: '点击社区显示其 15 分钟服务圈', lon: '经度', lat: '纬度' },
   states: {},
 }
@@ -62,7 +63,7 @@ type Msg = typeof zh
 
 const en: Msg = {
   app: { title: 'Four Links Four Shares co-building console', signOut: 'Sign out', lang: '中文', role: 'Role', scope: 'Scope', all: 'whole city' },
-  nav: { dashboard: 'Dashboard', lists: 'Lists', rounds: 'Rounds', claims: 'Claims', unit: 'Unit', assessment: 'Assessment', whatif: 'What-if', map: 'Map' },
+  nav: { dashboard: 'Dashboard', lists: 'Lists', rounds: 'Rounds', claims: 'Claims', unit: 'Unit', assessment: 'Assessment', whatif: 'What-if', map: 'Map', wishes: 'Micro-wishes' },
   login: {
     title: 'Sign in', token: 'Token', placeholder: 'Paste the token an admin issued', submit: 'Sign in', bad: 'Invalid or expired token',
     hint: 'Tokens are issued with fourlinks token or by an admin; an admin sign-in link also works.',
@@ -113,6 +114,7 @@ const en: Msg = {
     pick: 'Bundled scenario', upload: 'Upload a scenario', text: 'Scenario (YAML)', run: 'Run', running: 'Running…',
     comparison: 'Comparison', report: 'Open the HTML report', metric: 'Metric', variant: 'Variant', timeLimit: 'Seconds per solve',
   },
+  wishes: { title: 'Micro-wishes', description: 'Wish', member: 'Claimed by', points: 'Points', balance: 'My points', at: 'Date' },
   map: { title: 'Map', legend: 'Legend', circle: '15-minute circle', clickHint: "Click a community for its 15-minute circle", lon: 'Longitude', lat: 'Latitude' },
   states: {},
 }

@@ -16,6 +16,7 @@ export const pages: { path: string; key: string; needs: string; component: () =>
   { path: '/assessment', key: 'assessment', needs: 'read', component: () => import('./views/Assessment.vue') },
   { path: '/whatif', key: 'whatif', needs: 'round.what_if', component: () => import('./views/WhatIf.vue') },
   { path: '/map', key: 'map', needs: 'read', component: () => import('./views/MapView.vue') },
+  { path: '/wishes', key: 'wishes', needs: 'read', component: () => import('./views/Wishes.vue') },
 ]
 
 const routes: RouteRecordRaw[] = [

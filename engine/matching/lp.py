@@ -18,9 +18,12 @@ deterministic, so the bound is reproducible.
 from __future__ import annotations
 
 import math
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+from ortools.sat import cp_model_pb2
 from ortools.sat.python import cp_model
 from scipy.optimize import linprog
 from scipy.sparse import csr_array, vstack
@@ -58,16 +61,26 @@ class LinearForm:
     row_of: np.ndarray | None = None  # per proto constraint: its first row, or −1 when it has none
 
 
+def _plain_proto(model: cp_model.CpModel) -> cp_model_pb2.CpModelProto:
+    """The model as a plain protobuf message. The model's own proto is a C++ object whose every
+    field read crosses into C++ (reading a district-size model took 25 s); one serialisation to a
+    file and one parse with protobuf's C parser take about a second, and reads are then cheap."""
+    with tempfile.NamedTemporaryFile(suffix=".pb") as f:
+        if not model.export_to_file(f.name):
+            raise RuntimeError("CP-SAT could not export the model")
+        return cp_model_pb2.CpModelProto.FromString(Path(f.name).read_bytes())
+
+
 def linear_form(model: cp_model.CpModel) -> LinearForm:
     """Every constraint of ``model`` that has a linear form, as rows (see the module docstring)."""
-    proto = model.proto
+    proto = _plain_proto(model)
     n = len(proto.variables)
     lb = np.empty(n)
     ub = np.empty(n)
     for i, v in enumerate(proto.variables):
         d = v.domain
         lb[i] = d[0] if d[0] > -INF64 else -np.inf
-        ub[i] = d[len(d) - 1] if d[len(d) - 1] < INF64 else np.inf
+        ub[i] = d[-1] if d[-1] < INF64 else np.inf
     rows: list[int] = []
     cols: list[int] = []
     vals: list[float] = []
@@ -99,33 +112,38 @@ def linear_form(model: cp_model.CpModel) -> LinearForm:
             const += k
         return terms, const
 
-    for current, ct in enumerate(proto.constraints):  # noqa: B007 (row() files its rows under `current`)
+    for current, ct in enumerate(proto.constraints):  # row() files its rows under `current`
         enf = list(ct.enforcement_literal)
-        if ct.has_linear():
+        kind = ct.WhichOneof("constraint")
+        if kind == "linear":
             if enf:
                 dropped += 1
                 continue
             lin = ct.linear
             d = lin.domain
-            a = d[0] if d[0] > -INF64 else -np.inf
-            b = d[len(d) - 1] if d[len(d) - 1] < INF64 else np.inf
-            row(list(zip(lin.vars, map(float, lin.coeffs), strict=True)), 0.0, a, b)
-        elif ct.has_bool_or():
+            r = len(lo)
+            row_of[current] = r
+            rows.extend([r] * len(lin.vars))
+            cols.extend(lin.vars)  # the common case in one go: most rows are plain linear ones
+            vals.extend(lin.coeffs)
+            lo.append(d[0] if d[0] > -INF64 else -np.inf)
+            hi.append(d[-1] if d[-1] < INF64 else np.inf)
+        elif kind == "bool_or":
             terms, const = lits([*ct.bool_or.literals, *[-e - 1 for e in enf]])
             row(terms, const, 1.0, np.inf)
-        elif ct.has_at_most_one():
+        elif kind == "at_most_one":
             if enf:
                 dropped += 1
                 continue
             terms, const = lits(list(ct.at_most_one.literals))
             row(terms, const, -np.inf, 1.0)
-        elif ct.has_exactly_one():
+        elif kind == "exactly_one":
             if enf:
                 dropped += 1
                 continue
             terms, const = lits(list(ct.exactly_one.literals))
             row(terms, const, 1.0, 1.0)
-        elif ct.has_bool_and():
+        elif kind == "bool_and":
             for lit in ct.bool_and.literals:
                 # l ≥ Σ enforcement − (k − 1): for one enforcement literal e, l ≥ e
                 terms, const = lits([lit])
@@ -138,9 +156,10 @@ def linear_form(model: cp_model.CpModel) -> LinearForm:
     for j, k in zip(obj.vars, obj.coeffs, strict=True):
         c[j] += k
     m = len(lo)
-    A = csr_array((np.array(vals), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))), shape=(m, n))
-    return LinearForm(c, float(obj.offset), float(obj.scaling_factor or 1.0), A, np.array(lo), np.array(hi), lb, ub,
-                      dropped, row_of)
+    A = csr_array((np.array(vals, dtype=float), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))),
+                  shape=(m, n))
+    return LinearForm(c, float(obj.offset), float(obj.scaling_factor or 1.0), A, np.array(lo, dtype=float),
+                      np.array(hi, dtype=float), lb, ub, dropped, row_of)
 
 
 def relax(model: cp_model.CpModel, time_limit: float = 60.0) -> LpResult:

@@ -315,6 +315,11 @@ def run_round(
     projects, unmet = assemble(snap, pairs, problem, list(sol.allocations), params, rid, diagnosis)
     pmap = {(p.resource, p.demand): p for p in pairs}
     kpis = compute_kpis(snap, pmap, [(a.resource, a.demand, a.amount) for a in sol.allocations], params.weights)
+    from ..wishes import kpis as wish_kpis
+
+    # the micro-wish market of the same communities and year (issue 10): read from the store, not
+    # the snapshot, as the round does not change it; the same for the baseline, so shown once
+    kpis["wishes"] = wish_kpis(store, scope, snap.year)
     from .checker import objective_of
 
     base_obj = objective_of(problem, base)["total"] if base else 0.0

@@ -164,17 +164,22 @@ class ModelVars:
     #: the rows a decomposed bound prices (``engine.matching.decomp``)
     capacity_rows: dict[str, int] = field(default_factory=dict)
     unit_rows: dict[str, int] = field(default_factory=dict)
+    _unit_lines: dict[str, dict[str, list[Pair]]] = field(default_factory=dict, repr=False)
 
     def covered(self, d: str) -> cp_model.LinearExprT:
         """Σ_r x[r,d], the amount given to demand d."""
         return sum((self.x[p] for p in self.idx.by_dem.get(d, [])), cp_model.LinearExpr.constant(0))
 
     def unit_lines(self, d: str) -> dict[str, list[Pair]]:
-        """The lines of demand d grouped by unit, in sorted order."""
-        out: dict[str, list[Pair]] = defaultdict(list)
-        for p in self.idx.by_dem.get(d, []):
-            out[self.idx.unit_of[p[0]]].append(p)
-        return dict(sorted(out.items()))
+        """The lines of demand d grouped by unit, in sorted order (kept: ``serve`` asks for
+        every (unit, demand) of a big part, and regrouping each time was most of the model's build)."""
+        got = self._unit_lines.get(d)
+        if got is None:
+            out: dict[str, list[Pair]] = defaultdict(list)
+            for p in self.idx.by_dem.get(d, []):
+                out[self.idx.unit_of[p[0]]].append(p)
+            got = self._unit_lines[d] = dict(sorted(out.items()))
+        return got
 
     def serve(self, model: cp_model.CpModel, u: str, d: str) -> cp_model.IntVar:
         """w[u,d]: the line's own y when the unit has one line for d, else a new Boolean ≥ each y."""

@@ -73,6 +73,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model, cp_model_helper
 
 from engine.matching.checker import check, objective_of
+from engine.matching.compact import PackedProblem, pack, unpack
 from engine.matching.decomp import decomposed_bound
 from engine.matching.executor import executor_for
 from engine.matching.greedy import greedy, nearest_first
@@ -798,9 +799,10 @@ def _hint_allocs(sub: Problem, hint: dict[tuple[str, str], int]) -> list[SAlloca
 
 @dataclass
 class _Task:
-    """One part as sent to an executor: its sub-problem and everything its search depends on."""
+    """One part as sent to an executor: its sub-problem (as flat arrays: ``engine.matching.compact``)
+    and everything its search depends on."""
 
-    sub: Problem
+    packed: PackedProblem
     params: SolveParams
     dtime: float
     deadline: float  # the wall-clock safety net (time.perf_counter(), one monotonic clock for all processes)
@@ -811,9 +813,15 @@ class _Task:
 
 def _run_task(task: _Task) -> _Part:
     """Solve one part (module level, so a process pool can run it)."""
+    return run_unpacked(task)[0]
+
+
+def run_unpacked(task: _Task) -> tuple[_Part, Problem]:
+    """Solve one part; also its sub-problem, rebuilt from the task's arrays."""
+    sub = unpack(task.packed)
     hint = {(a.resource, a.demand): a.amount for a in task.hint_allocs}
     t = task
-    return _solve_part(t.sub, t.params, t.dtime, t.deadline, hint, t.hint_allocs, t.pieces, t.mip_seconds)
+    return _solve_part(sub, t.params, t.dtime, t.deadline, hint, t.hint_allocs, t.pieces, t.mip_seconds), sub
 
 
 def _bundles(parts: list[tuple[list[str], list[str]]], size: dict[int, int]) -> list[list[int]]:
@@ -850,7 +858,7 @@ def _make_task(sub: Problem, params: SolveParams, share: float, deadline: float,
         seconds = params.time_limit * share - BIG_OVERHEAD_PER_LINE * len(sub.candidates)
         dtime = max(MIN_DTIME, seconds * LNS_DTIME_PER_SECOND)
     mip_seconds = params.time_limit * share if params.mip else 0.0
-    return _Task(sub, params, dtime, deadline, sub_hint, pieces, mip_seconds)
+    return _Task(pack(sub), params, dtime, deadline, sub_hint, pieces, mip_seconds)
 
 
 def _overall_status(statuses: list[Status]) -> Status:

@@ -52,12 +52,12 @@ from engine.matching.snapshot import take_snapshot
 from engine.matching.solver import (
     _make_task,
     _Part,
-    _run_task,
     _Task,
     _value,
     assemble_solution,
     components,
     part_sizes,
+    run_unpacked,
 )
 from engine.store.base import GraphStore
 
@@ -183,8 +183,8 @@ def _run_valued(task: _Task) -> tuple[_Part, dict[str, float]]:
     """One part and its objective terms, computed where the part ran (its sub-problem holds its
     lines' scores; the driver has dropped them). Every term is a sum over lines or demands when
     fairness is off (required here), so the region's terms are the sums of its parts'."""
-    part = _run_task(task)
-    return part, objective_of(task.sub, part.allocations)
+    part, sub = run_unpacked(task)
+    return part, objective_of(sub, part.allocations)
 
 
 def region_size(problems: Iterable[Problem]) -> int:
@@ -295,6 +295,45 @@ def city_problems(cities: Iterable[tuple[GraphStore, str]], params: RoundParams)
         problem = build_problem(snap, pairs, params)
         del store, snap, pairs
         yield problem
+
+
+def region_round(
+    cities: Iterable[tuple[GraphStore, str]],
+    n_cities: int,
+    params: RoundParams,
+    *,
+    executor: Executor | None = None,
+    window: int | None = None,
+    on_city: Callable[[int, Problem], None] | None = None,
+) -> Solution:
+    """A region's round streamed city by city, each city given ``params.time_limit`` seconds'
+    worth of budget for a city the size of the first one (so a ×300 nation gets 300 times a
+    city's budget, shared by size). The region's size is taken as ``n_cities`` times the first
+    city's: a deterministic function of the inputs, known before the rest is built; a region
+    whose cities differ in size gives each part its share of that estimate."""
+    problems = city_problems(cities, params)
+    first: Problem | None = next(problems, None)
+    if first is None:
+        raise ValueError("the region has no city")
+    size1 = max(1, sum(part_sizes(first, components(first)).values()))
+
+    def again() -> Iterator[Problem]:
+        nonlocal first
+        p, first = first, None  # held only until planned, like every other city
+        assert p is not None
+        yield p
+        del p
+        yield from problems
+
+    n = max(1, n_cities)
+    sp = SolveParams(time_limit=n * params.time_limit, workers=params.workers, seed=params.seed,
+                     relative_gap=params.relative_gap)
+    return stream_solve(again(), sp, n * size1, window=window, executor=executor, on_city=on_city)
+
+
+def store_cities(store: GraphStore) -> list[tuple[GraphStore, str]]:
+    """Every city of a store that holds a region (e.g. a province loaded city by city)."""
+    return [(store, c["id"]) for c in sorted(store.find("City"), key=lambda c: c["id"])]
 
 
 def synthetic_cities(preset: str, seed: int, scale: int) -> Iterator[tuple[GraphStore, str]]:

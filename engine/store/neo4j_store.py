@@ -1,8 +1,11 @@
 """The Neo4j store: the same domain verbs as ``EmbeddedStore`` over a Neo4j 5 server.
 
 This is the only module that imports the ``neo4j`` driver. Every statement it runs is in
-``engine.store.cypher``. Writes go through managed transactions (``execute_write``, which the
-driver retries on transient errors); the few auto-commit statements (schema, ``CALL ... IN
+``engine.store.cypher``. Reads go through managed read transactions (``execute_read``: a
+``neo4j://`` routing driver sends them to a cluster's readers) and writes through managed write
+transactions (``execute_write``, sent to the leader and retried by the driver on transient
+errors); all sessions share one bookmark manager, so a read sees every write this store made
+before it, on whichever server it lands. The few auto-commit statements (schema, ``CALL ... IN
 TRANSACTIONS``) go through ``_retry``. Driver errors leave this module translated into
 ``engine.errors``.
 """
@@ -125,6 +128,9 @@ class Neo4jStore:
     ) -> None:
         self._driver = driver
         self._database = database
+        # every session of this store starts after the last write any of them committed, so
+        # a read routed to a cluster's follower (neo4j://) still sees this process's writes
+        self._bookmarks = neo4j.GraphDatabase.bookmark_manager()
         self.batch_size = max(1, int(batch_size))
         self.workers = max(1, int(workers))
 
@@ -155,7 +161,7 @@ class Neo4jStore:
 
     # -- plumbing ----------------------------------------------------------------------------
     def _session(self) -> neo4j.Session:
-        return self._driver.session(database=self._database)
+        return self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
 
     def _read(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         with _translated(), self._session() as s:

@@ -10,6 +10,7 @@ from ..matching.explain import UNMET_REASONS
 from ..matching.round import RoundResult
 from ..matching.snapshot import Snapshot
 from ..taxonomy import DEMAND_CATEGORIES, DIMENSIONS, LEVEL_BY_CODE, LEVELS, RESOURCE_KINDS
+from ..wishes import KPI_LABELS
 from .results import Run, ScenarioResult
 
 _TOP = (
@@ -62,6 +63,9 @@ def flat_kpis(result: RoundResult) -> dict[str, tuple[str, str, float]]:
     for code, n in unmet_by_reason(result).items():
         zh, en = UNMET_REASONS.get(code, (code, code))
         out[f"unmet.{code}"] = (f"未满足：{zh}", f"unmet: {en}", float(n))
+    wk = (k.get("wishes") or {}).get("total") or {}
+    for key, (zh, en) in KPI_LABELS.items():
+        out[f"wishes.{key}"] = (f"微心愿：{zh}", f"micro-wishes: {en}", float(wk.get(key) or 0))
     return out
 
 

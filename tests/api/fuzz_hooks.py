@@ -1,6 +1,6 @@
 """Schemathesis hooks of the fuzz run (loaded through ``SCHEMATHESIS_HOOKS``).
 
-- Round creation, re-round and what-if scenarios are fuzzed with small solver parameters, so
+- Round creation, re-round, what-if scenarios and the wish matching are fuzzed with small solver parameters, so
   the generated jobs stay short on a shared two-core machine. Only values above the bound are
   lowered: a value the schema forbids (a negative time limit, zero workers) is sent as
   generated and must be refused.
@@ -41,6 +41,10 @@ def before_call(context: schemathesis.HookContext, case: schemathesis.Case, kwar
         params = case.body.get("params")
         if isinstance(params, dict):
             _lower(params)
+    if method == "POST" and path.endswith("/wishes/match") and isinstance(case.body, dict):
+        v = case.body.get("time_limit")
+        if isinstance(v, int | float) and not isinstance(v, bool) and v > ROUND_BOUNDS["time_limit"]:
+            case.body["time_limit"] = ROUND_BOUNDS["time_limit"]
     if method == "POST" and path.endswith("/scenarios"):
         query = case.query if isinstance(case.query, dict) else {}
         v = query.get("time_limit", SCENARIO_TIME_LIMIT + 1)

@@ -1,5 +1,6 @@
 """Fuzz the API as a client would: a real server on loopback over a loaded embedded store (the
-small city of ``apihelp`` with a published round, so projects, allocations and events exist),
+small city of ``apihelp`` with a published round, so projects, allocations and events exist,
+and members, a wish and a shop item for the micro-wish routes),
 and the ``schemathesis run --checks all`` command line against its ``/openapi.json``.
 
 Shared by tests/api/test_schemathesis.py (a modest example count, in ``make test``) and
@@ -26,11 +27,11 @@ from typing import Any
 
 import httpx
 import uvicorn
-from apihelp import ADMIN, COORD, SECRET, V1, small_city
+from apihelp import ADMIN, COORD, LAT, LON, SECRET, V1, small_city
 
 from api import create_app
 from engine.config import Settings
-from engine.store import EmbeddedStore
+from engine.store import Batch, EmbeddedStore
 
 HERE = Path(__file__).resolve().parent
 CONFIG = HERE / "schemathesis.toml"
@@ -55,6 +56,24 @@ def _wait_round(client: httpx.Client, rid: str, timeout: float = 90.0) -> dict[s
         time.sleep(0.05)
 
 
+def fuzz_city() -> Batch:
+    """The small city with what the micro-wish routes need to answer more than 404: members
+    reporting to C1 and C2 (one with points to spend), an open wish and a shop item."""
+    b = small_city()
+    for mid, comm in (("M1", "C1"), ("M2", "C2")):
+        b.node("Member", mid, name=f"党员{mid}", in_service=True, version=1)
+        b.rel("REPORTS_TO", "Member", mid, "Community", comm)
+    b.node("PointEntry", "PE-adjust-fuzz", member="M1", kind="adjust", points=500, reason="期初积分", cause="fuzz",
+           at="2026-01-01T00:00:00.000+00:00")
+    b.rel("CREDITS", "PointEntry", "PE-adjust-fuzz", "Member", "M1")
+    b.node("Wish", "W1", community="C1", category="elder_care", description="帮独居老人买菜", effort=2, urgent=False,
+           status="open", contact="13800000000", posted_at="2026-01-01T00:00:00.000+00:00", version=1,
+           lat=LAT, lon=LON)
+    b.rel("WISHES", "Community", "C1", "Wish", "W1")
+    b.node("ShopItem", "SHOP-1", name="大米一袋", price=10, stock=1000, community="C1", active=True, version=1)
+    return b
+
+
 @contextmanager
 def loaded_server(folder: Path) -> Iterator[str]:
     """A uvicorn server in a thread over an embedded store holding the small city and one
@@ -73,7 +92,7 @@ def loaded_server(folder: Path) -> Iterator[str]:
             if not thread.is_alive() or time.monotonic() - t0 > 30:
                 raise RuntimeError("the fuzz server did not start")
             time.sleep(0.02)
-        store.write(small_city())
+        store.write(fuzz_city())
         with httpx.Client(base_url=url, timeout=60) as c:
             body = {"scope": "S1", "year": 2026, "params": {"time_limit": 5, "workers": 1}}
             rid = c.post(f"{V1}/rounds", json=body, headers=COORD).raise_for_status().json()["id"]

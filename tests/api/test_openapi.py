@@ -14,11 +14,13 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from api import create_app
 from api.routes.scenarios import FILES
-from engine.access import ROLES
+from engine.access import ROLES, SCOPED_ROLES
 from engine.lifecycle import STATES
 from engine.lists.headers import ORDER
 from engine.rounds import FINAL, RUNNING
 from engine.taxonomy import DEMAND_CATEGORIES, RESOURCE_KINDS, TRAVEL_MODES, UNIT_TYPES
+from engine.wishes import STATES as WISH_STATES
+from engine.wishes import WISH_CATEGORIES
 
 DOC = create_app().openapi()
 ERRORS = ("401", "403", "404", "409", "412", "422", "428")
@@ -74,7 +76,10 @@ def test_vocabularies_are_the_engine_definitions() -> None:
     assert sorted(body["discriminator"]["mapping"]) == sorted(ROLES)
     scoped = {r for r, ref in body["discriminator"]["mapping"].items()
               if "scope" in _resolve({"$ref": ref}).get("required", [])}
-    assert scoped == {"coordinator", "unit"}
+    assert scoped == set(SCOPED_ROLES) == {"coordinator", "unit", "member"}
+    assert _prop("WishCreate", "category") == list(WISH_CATEGORIES)
+    assert _prop("WishOut", "status") == list(WISH_STATES)
+    assert _param(f"{V1}/wishes", "get", "state") == list(WISH_STATES)
 
 
 def test_every_operation_documents_its_errors_with_the_error_body() -> None:
@@ -120,6 +125,10 @@ def _err(r: Any, status: int, code: str | None = None) -> dict[str, Any]:
     (f"{V1}/rounds", {"scope": "NOPE"}),
     (f"{V1}/rankings", {"scope": "NOPE"}),
     (f"{V1}/units/NOPE/assessment", {}),
+    (f"{V1}/wishes", {"community": "NOPE"}),
+    (f"{V1}/wishes/NOPE", {}),
+    (f"{V1}/members/NOPE/points", {}),
+    (f"{V1}/shop", {"community": "NOPE"}),
 ])
 def test_unknown_id_in_a_filter_or_path_is_404(loaded: TestClient, url: str, params: dict[str, str]) -> None:
     _err(loaded.get(url, params=params, headers=ADMIN), 404, "not_found")
@@ -131,6 +140,8 @@ def test_unknown_id_in_a_filter_or_path_is_404(loaded: TestClient, url: str, par
     (f"{V1}/resources", {"category": "medicine"}),
     (f"{V1}/units", {"type": "bank"}),
     (f"{V1}/projects", {"status": "open"}),
+    (f"{V1}/wishes", {"state": "done"}),
+    (f"{V1}/wishes", {"category": "magic"}),
     (f"{V1}/lists/nope", {}),
     (f"{V1}/scenarios/SCN-000000000000/report.pdf", {}),
     (f"{V1}/scenarios/not-a-job", {}),

@@ -280,3 +280,37 @@ def test_coordinator_requests_a_resource_and_the_unit_accepts(page: Page, server
     expect(tid(page, "requests")).not_to_contain_text(pid)
     page.get_by_role("tab", name=re.compile("我的项目")).click()
     expect(tid(page, "my-projects").locator("tr", has_text=pid)).to_contain_text("已签协议")
+
+
+def test_member_reads_the_wishes_and_its_own_points(page: Page, server: Server, tmp_path: Path) -> None:
+    """Issue 10's read-only page: a member sees the community's wishes with their states and
+    its own balance; a resident's contact is never on the page."""
+    import httpx
+    from apihelp import small_city
+
+    from engine.lists import batch_to_lists
+
+    city = small_city()
+    city.node("Member", "M-WEB", name="党员小王", in_service=True)
+    city.rel("REPORTS_TO", "Member", "M-WEB", "Community", "C1")
+    files = [p for p in batch_to_lists(city, tmp_path, fmt="csv").values() if p.exists()]
+    admin = server.token("admin", None, "root")
+    r = httpx.post(f"{server.url}/api/v1/imports", headers={"Authorization": f"Bearer {admin}"}, timeout=60,
+                   files=[("files", (p.name, p.read_bytes(), "text/csv")) for p in files])
+    assert r.status_code == 200, r.text
+    api(server, admin, "/wishes", {"id": "W-WEB", "community": "C1", "category": "elder_care", "effort": 2,
+                                   "description": "帮独居老人买菜", "contact": "13800000000"})
+    me = server.token("member", "M-WEB", "wang")
+    api(server, me, "/wishes/W-WEB/claim", {})
+    api(server, me, "/wishes/W-WEB/fulfil", {})
+    earned = api(server, admin, "/wishes/W-WEB/confirm", {})["points"]
+    sign_in(page, server, me)
+    nav(page, "wishes")
+    row = tid(page, "wishes").locator("tr", has_text="W-WEB")
+    expect(row).to_contain_text("已确认")
+    expect(row).to_contain_text("助老")
+    expect(tid(page, "page-wishes")).not_to_contain_text("13800000000")
+    expect(tid(page, "balance")).to_have_text(str(earned))
+    tid(page, "lang").click()
+    expect(row).to_contain_text("confirmed")
+    tid(page, "lang").click()

@@ -590,3 +590,38 @@ def test_an_import_larger_than_one_transaction_is_loaded_in_chunks(
     assert ev["id"] == rep.event
     small = import_lists(store, [_demand_csv(tmp_path / "需求清单.csv", 100, first=1000)])
     assert small.applied and not small.chunked
+
+
+@pytest.mark.neo4j
+@pytest.mark.xdist_group("neo4j")
+def test_routing_uri_reads_own_writes(neo4j_store_session: GraphStore, neo4j_settings: dict) -> None:
+    """A cluster is reached with ``neo4j://``: the driver asks for a routing table and sends
+    each managed read to a reader. On the single test server every role is that server, so
+    this shows the store works unchanged through the routing driver and that its sessions
+    chain bookmarks (what makes a follower wait for this store's last write)."""
+    import neo4j
+
+    from engine.store.neo4j_store import Neo4jStore
+
+    neo4j_store_session.clear()
+    uri = neo4j_settings["uri"].replace("bolt://", "neo4j://", 1)
+    assert uri.startswith("neo4j://")
+    s = Neo4jStore.connect(uri, neo4j_settings["user"], neo4j_settings["password"],
+                           database=neo4j_settings["database"])
+    try:
+        assert isinstance(s._driver, neo4j.Neo4jDriver)  # routing, not a direct bolt driver
+        assert s.ping()
+        assert s._bookmarks.get_bookmarks() == set()
+        s.write(world())
+        after_write = s._bookmarks.get_bookmarks()
+        assert after_write, "a write's bookmark is kept for the next session"
+        assert ids(s.communities_of("C1")) == ["K1", "K2", "K3"]
+        assert [r["id"] for r, _ in s.resources_within("K1", 5.5)] == ["R-walk", "R-car"]
+        s.delete("Demand", "D-a")
+        assert s._bookmarks.get_bookmarks() != after_write
+        assert ids(s.demands_of("K1")) == ["D-b"]
+        # the direct (bolt://) store sees what the routing one wrote
+        assert ids(neo4j_store_session.demands_of("C1")) == ["D-b", "D-c"]
+    finally:
+        s.close()
+        neo4j_store_session.clear()
