@@ -233,7 +233,7 @@ def solve(p: _Problem, seed: int = 1, seconds: float = 30.0) -> tuple[str, list[
 
 
 def match(store: GraphStore, scope: str, *, reach_minutes: float = 20.0, cap: int = 2, seed: int = 1,
-          seconds: float = 30.0, candidates: int | None = None) -> WishMatch:
+          seconds: float = 30.0, candidates: int | None = 20) -> WishMatch:
     """Propose members for the scope's open wishes; writes nothing (members then claim)."""
     p = problem(store, scope, reach_minutes, cap, candidates=candidates)
     status, pairs = solve(p, seed, seconds)
