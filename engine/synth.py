@@ -29,6 +29,7 @@ import numpy as np
 from .geo import haversine_m, reach_meters, travel_minutes
 from .matching.candidates import month_mask, pair_allowed
 from .store.base import Batch, Node, Rel
+from .synth_wishes import add_wishes
 from .taxonomy import DEMAND_CATEGORIES, LEVEL_RANK, RESOURCE_KINDS
 
 M_PER_DEG_LAT = 111_320.0
@@ -971,6 +972,7 @@ def synthesize_cities(preset: str = "chizhou", seed: int = 0, scale: int = 1, ye
         gc.disable()  # a city is a million small objects, none cyclic: collection passes only cost time
         try:
             _build_copy(batch, p, seed, k, scale, year)
+            add_wishes(batch, p.key, seed, k, year)  # its own generator: the city is unchanged by it
         finally:
             if enabled:
                 gc.enable()

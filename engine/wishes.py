@@ -84,11 +84,17 @@ def next_state(state: str, action: str) -> str:
     return states.next_state(TRANSITIONS, STATE_LABELS, ("心愿", "wish"), state, action)
 
 
+def effort_hours(wish: Props) -> int:
+    """The hours a wish takes (1 when not given): what the points rule pays for and what the
+    weekly matching fits into a member's free hours."""
+    return max(1, int(wish.get("effort") or 1))
+
+
 def points_for(wish: Props, settings: Settings | None = None) -> int:
-    """The rule: the category's rate per hour × the wish's effort hours (1 when not given)."""
+    """The rule: the category's rate per hour × the wish's effort hours."""
     rates = (settings or Settings.load()).wish_points_per_hour
     rate = rates.get(str(wish.get("category")), rates.get("other", 0))
-    return int(rate) * max(1, int(wish.get("effort") or 1))
+    return int(rate) * effort_hours(wish)
 
 
 def public_wish(wish: Props) -> Props:
@@ -530,6 +536,7 @@ __all__ = [
     "cancel",
     "claim",
     "confirm",
+    "effort_hours",
     "entry_id",
     "expire",
     "expire_due",

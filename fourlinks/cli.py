@@ -581,13 +581,17 @@ def token(
 # -- micro-wishes --------------------------------------------------------------------------------
 wishes_app = typer.Typer(no_args_is_help=True, help="micro-wishes and volunteer points / 微心愿与志愿积分")
 app.add_typer(wishes_app, name="wishes")
+WishWalkOpt = Annotated[float | None, typer.Option(help="walking minutes (default FOURLINKS_WISH_WALK_MINUTES)")]
+WishCapOpt = Annotated[int | None, typer.Option(help="wishes per member a week (default FOURLINKS_WISH_CAP)")]
+WishCandidatesOpt = Annotated[int, typer.Option(min=1, help="nearest newcomers and other members kept per wish")]
 
 
 @wishes_app.command("match")
 def wishes_match(
     scope: Annotated[str, typer.Option(help="a community, street, district or city id")],
-    walk: Annotated[float | None, typer.Option(help="walking minutes (default FOURLINKS_WISH_WALK_MINUTES)")] = None,
-    cap: Annotated[int | None, typer.Option(help="wishes per member (default FOURLINKS_WISH_CAP)")] = None,
+    walk: WishWalkOpt = None,
+    cap: WishCapOpt = None,
+    candidates: WishCandidatesOpt = 20,
     seed: int = 1,
     time_limit: Annotated[float, typer.Option(help="solver seconds")] = 30.0,
     as_json: Annotated[bool, typer.Option("--json", help="print the proposals as JSON")] = False,
@@ -604,7 +608,7 @@ def wishes_match(
     try:
         with _store(store) as s:
             r = match(s, scope, reach_minutes=walk or settings.wish_walk_minutes, cap=cap or settings.wish_cap,
-                      seed=seed, seconds=time_limit)
+                      seed=seed, seconds=time_limit, candidates=candidates)
     except FourlinksError as e:
         _fail(e, lang)
     if as_json:
@@ -621,6 +625,62 @@ def wishes_match(
         console.print(f"  {p.wish} → {p.member}: {p.reason_zh if zh else p.reason_en}", highlight=False)
     for w, (why_zh, why_en) in r.unmatched.items():
         console.print(f"  {w} ✗ {why_zh if zh else why_en}", highlight=False)
+
+
+@wishes_app.command("year")
+def wishes_year(
+    scope: Annotated[str, typer.Option(help="a community, street, district or city id")],
+    year: Annotated[int, typer.Option(help="the year whose wishes are matched week by week")] = 2026,
+    method: Annotated[str, typer.Option(help="solver|greedy")] = "solver",
+    weeks: Annotated[int, typer.Option(help="weekly matchings to run (52: the whole year)")] = 52,
+    walk: WishWalkOpt = None,
+    cap: WishCapOpt = None,
+    candidates: WishCandidatesOpt = 20,
+    seed: int = 1,
+    time_limit: Annotated[float, typer.Option(help="solver seconds a week")] = 30.0,
+    as_json: Annotated[bool, typer.Option("--json", help="print the year as JSON")] = False,
+    store: StoreOpt = None,
+    lang: LangOpt = "zh",
+) -> None:
+    """Run a year of weekly wish matchings and carry them out (claims, confirmations and points
+    are WRITTEN to the store: a simulation for a synthetic city) / 模拟一年的微心愿每周匹配（写入库）。"""
+    import dataclasses
+    import json
+
+    from engine.wish_year import Week, run_year
+
+    settings = _settings(store)
+    zh = lang == "zh"
+
+    def show(w: Week) -> None:
+        if as_json:
+            return
+        if zh:
+            line = (f"第 {w.week} 周：待认领 {w.open}（紧急 {w.urgent_open}），"
+                    f"匹配 {w.matched}（紧急 {w.urgent_matched}），过期 {w.expired}")
+        else:
+            line = (f"week {w.week}: {w.open} open ({w.urgent_open} urgent), "
+                    f"{w.matched} matched ({w.urgent_matched} urgent), {w.expired} expired")
+        console.print(line, highlight=False)
+
+    try:
+        with _store(store) as s:
+            y = run_year(s, scope, year, method=method, weeks=weeks, reach_minutes=walk or settings.wish_walk_minutes,
+                         cap=cap or settings.wish_cap, seed=seed, seconds=time_limit, candidates=candidates,
+                         settings=settings, progress=show)
+    except FourlinksError as e:
+        _fail(e, lang)
+    if as_json:
+        sys.stdout.write(json.dumps(dataclasses.asdict(y), ensure_ascii=False) + "\n")
+        return
+    console.print(
+        (f"{year} 年 {len(y.weeks)} 周（{y.method}）：匹配并确认 {y.matched} 个心愿（紧急 {y.urgent_matched}），"
+         f"过期 {y.expired}，年末待认领 {y.open_at_end}，积分 {y.points_earned}，用时 {y.seconds} 秒"
+         if zh else f"{year}, {len(y.weeks)} weeks ({y.method}): {y.matched} wishes matched and confirmed "
+         f"({y.urgent_matched} urgent), {y.expired} expired, {y.open_at_end} open at the end, "
+         f"{y.points_earned} points, {y.seconds} s"),
+        highlight=False,
+    )
 
 
 def main() -> None:

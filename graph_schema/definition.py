@@ -63,6 +63,7 @@ NODES = (
              "sum of the member's PointEntry ledger (engine.wishes.balance), never this"),
         Prop("volunteer_times", "int"),
         Prop("skills", "list[str]", doc="wish categories the member can fulfil"),
+        Prop("free_hours", "int", doc="hours a week the member can give to micro-wishes (wish matching)"),
         VERSION,
         doc="党员 (the version serialises the member's ledger writes that spend points)",
     ),

@@ -145,9 +145,19 @@ the benchmarks and the demo were measured on exactly this network."""
 def test_seed_zero_is_the_city_the_benchmarks_measured(city: Batch) -> None:
     import hashlib
 
+    # the micro-wishes (engine.synth_wishes, issue 10) came later, from their own generator:
+    # without them (wishes, their relationships, members' skills and free hours) the city is
+    # the one measured
     h = hashlib.sha256()
+    nodes = rels = 0
     for n in city.nodes:
-        h.update(orjson.dumps([n.label, n.id, n.props], option=orjson.OPT_SORT_KEYS))
+        if n.label != "Wish":
+            props = {k: v for k, v in n.props.items() if n.label != "Member" or k not in ("skills", "free_hours")}
+            h.update(orjson.dumps([n.label, n.id, props], option=orjson.OPT_SORT_KEYS))
+            nodes += 1
     for r in city.rels:
-        h.update(orjson.dumps([r.type, r.src_label, r.src, r.dst_label, r.dst, r.props], option=orjson.OPT_SORT_KEYS))
-    assert (len(city.nodes), len(city.rels), h.hexdigest()) == (31760, 56568, SEED0_SHA256)
+        if r.dst_label != "Wish" and r.src_label != "Wish":
+            h.update(orjson.dumps([r.type, r.src_label, r.src, r.dst_label, r.dst, r.props],
+                                  option=orjson.OPT_SORT_KEYS))
+            rels += 1
+    assert (nodes, rels, h.hexdigest()) == (31760, 56568, SEED0_SHA256)
