@@ -284,3 +284,38 @@ def test_the_round_report_and_the_what_if_comparison_carry_the_wish_kpis(
     flat = flat_kpis(result)
     assert flat["wishes.confirmed"] == ("微心愿：已确认心愿数", "micro-wishes: wishes confirmed", 1.0)
     assert flat["wishes.points_earned"][2] == earned
+
+
+def test_weeks_of_wishes_driven_through_the_api(city: TestClient, app_store: GraphStore) -> None:
+    """What a year is, a few weeks of it, only through HTTP: each week the coordinator posts the
+    residents' wishes and runs the matching, every proposed member claims and fulfils their wish
+    and the coordinator confirms; unmatched wishes carry over. Afterwards every member's balance
+    is the points of the wishes they fulfilled, and the ledger's sum."""
+    c = city
+    earned: dict[str, int] = {}
+    confirmed: set[str] = set()
+    n = 0
+    for week in range(3):
+        for k in range(3):
+            n += 1
+            _post(c, f"W{week}{k}", community="C1" if k < 2 else "C2", urgent=k == 0, effort=1 + k)
+        r = c.post(f"{V1}/wishes/match", json={"scope": "S1", "cap": 1, "time_limit": 5}, headers=COORD)
+        assert r.status_code == 200, r.text
+        pairs = r.json()["pairs"]
+        assert pairs, f"week {week}: nothing proposed"
+        assert len({p["member"] for p in pairs}) == len(pairs)  # cap 1: one wish per member a week
+        for p in pairs:
+            who, wid = member(p["member"]), p["wish"]
+            assert c.post(f"{V1}/wishes/{wid}/claim", headers=who).status_code == 200
+            assert c.post(f"{V1}/wishes/{wid}/fulfil", json={"note": "已完成"}, headers=who).status_code == 200
+            home = c.get(f"{V1}/wishes/{wid}", headers=ADMIN).json()["community"]
+            done = c.post(f"{V1}/wishes/{wid}/confirm", headers=C1 if home == "C1" else C2)
+            assert done.status_code == 200, done.text
+            earned[p["member"]] = earned.get(p["member"], 0) + done.json()["points"]
+            confirmed.add(wid)
+    open_left = c.get(f"{V1}/wishes", params={"state": "open"}, headers=ADMIN).json()["total"]
+    assert len(confirmed) + open_left == n
+    for mid in MEMBERS:
+        pts = c.get(f"{V1}/members/{mid}/points", headers=member(mid)).json()
+        assert pts["balance"] == earned.get(mid, 0) == wishes.balance(app_store, mid)
+        assert sum(e["points"] for e in pts["ledger"]["items"]) == pts["balance"]
