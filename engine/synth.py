@@ -28,6 +28,8 @@ import numpy as np
 
 from .geo import haversine_m, reach_meters, travel_minutes
 from .matching.candidates import month_mask, pair_allowed
+from .sampling import cumulative as _cumulative
+from .sampling import pick_cumulative as _pick_cum
 from .store.base import Batch, Node, Rel
 from .synth_wishes import add_wishes
 from .taxonomy import DEMAND_CATEGORIES, LEVEL_RANK, RESOURCE_KINDS
@@ -857,22 +859,6 @@ def _requirement(rng: random.Random, cat: str) -> list[str]:
     if DEMAND_CATEGORIES[cat].measure not in ("hours", "sessions") or rng.random() >= _REQUIREMENT_RATE:
         return []
     return [rng.choice(_SERVICE_TAGS)[0]]
-
-
-def _cumulative(weights: list[float]) -> list[float]:
-    out: list[float] = []
-    s = 0.0
-    for w in weights:
-        s += w
-        out.append(s)
-    return out
-
-
-def _pick_cum(rng: random.Random, cum: list[float]) -> int:
-    import bisect
-
-    x = rng.random() * cum[-1]
-    return min(bisect.bisect_right(cum, x), len(cum) - 1)
 
 
 def _employees(rng: random.Random, t: str, sub: str) -> int:

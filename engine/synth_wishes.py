@@ -25,6 +25,8 @@ import math
 import random
 from typing import Any
 
+from .sampling import cumulative as _cum
+from .sampling import pick_cumulative as _pick
 from .store.base import Batch, Node, Rel
 
 WISHES_PER_YEAR = 7_800
@@ -73,9 +75,6 @@ def add_wishes(batch: Batch, preset: str, seed: int, copy: int, year: int, per_y
 
     Deterministic in (preset, seed, copy, year); ids take the prefix of the city's members
     (``P03-`` when scale > 1) so copies never collide."""
-    from .synth import _cumulative as _cum  # synth calls this module: imported here, not at the top
-    from .synth import _pick_cum as _pick
-
     rng = random.Random(f"fourlinks-wishes:{preset}:{seed}:{copy}:{year}")
     cats = list(CATEGORY_WEIGHTS)
     cat_cum = _cum([CATEGORY_WEIGHTS[c][0] for c in cats])
