@@ -62,9 +62,14 @@ class TimedStream:
 
 
 def _region(a: argparse.Namespace, params: RoundParams, sizes: list[int], rss: list[float]) -> Iterator[Problem]:
+    t0 = time.perf_counter()
+
     def note(p: Problem) -> Problem:
         sizes.append(sum(part_sizes(p, components(p)).values()))
         rss.append(_hwm_gib())
+        if a.progress and len(sizes) % a.progress == 0:
+            print(f"  city {len(sizes)} built at {time.perf_counter() - t0:.0f}s driver_peak={rss[-1]:.2f}GiB",
+                  flush=True)
         return p
 
     cities = synthetic_cities("chizhou", a.seed, a.scale)
@@ -84,6 +89,9 @@ def main() -> None:
     ap.add_argument("--executors", default="pool,ray")
     ap.add_argument("--no-mip", action="store_true", help="CP-SAT and the LP bound only (no HiGHS branch and bound)")
     ap.add_argument("--setup-only", action="store_true", help="build every city's problem, solve nothing")
+    ap.add_argument("--progress", type=int, default=0, help="print a line every N cities built (0: none)")
+    ap.add_argument("--dump", default="", help="write each executor's lines to DUMP.<executor>.csv (to compare "
+                    "runs made in separate processes, e.g. the two executors side by side with one worker each)")
     ap.add_argument("--wall-safety", type=float, default=1000.0, help="solver.WALL_SAFETY (see bench_ray.py)")
     a = ap.parse_args()
     import engine.matching.solver as solver_mod
@@ -142,6 +150,10 @@ def main() -> None:
         if name == "ray":
             ray.shutdown()
         results.append((name, sol))
+        if a.dump:
+            with open(f"{a.dump}.{name}.csv", "w") as f:
+                f.write(f"# objective={sol.objective!r} bound={sol.bound!r} status={sol.status}\n")
+                f.writelines(f"{x.resource},{x.demand},{x.amount}\n" for x in sol.allocations)
         secs = sorted(timed.parts, reverse=True)
         print(f"| {name} | {n} | {wall:.1f} | {_hwm_gib():.2f} GiB | {sampler.peak_kib / 1024 / 1024:.2f} GiB | "
               f"{sol.objective:.1f} | {sol.bound:.1f} | {100 * sol.gap:.2f}% | {sol.status} | {len(timed.parts)} | "
