@@ -27,8 +27,9 @@ except ImportError:
     pytest.skip("the ray extra is not installed (pip install -e '.[ray]')", allow_module_level=True)
 
 import engine.matching.solver as solver_mod
+import tests.test_stream as streamed
 from engine.matching.candidates import generate
-from engine.matching.executor import ExecutorError, using
+from engine.matching.executor import ExecutorError, stream_map, using
 from engine.matching.params import RoundParams
 from engine.matching.problem import Problem, Solution, SolveParams
 from engine.matching.ray_executor import RayExecutor
@@ -46,6 +47,9 @@ def cluster() -> Iterator[None]:
     # a short path of its own: Ray's socket paths must fit in 107 bytes
     tmp = tempfile.mkdtemp(prefix="fl-ray-", dir="/tmp")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _temp_dir=tmp)
+    # the streamed tests' functions live in test modules the workers cannot import: sent by value
+    ray.cloudpickle.register_pickle_by_value(streamed)
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
     try:
         yield
     finally:
@@ -135,3 +139,27 @@ def test_an_unreachable_cluster_fails_the_solve_with_a_clear_message(problem: Pr
     assert run.returncode == 2
     assert run.stdout == ""
     assert "无法连接 Ray 集群" in run.stderr and address in run.stderr
+
+
+def test_streamed_parts_on_ray_never_wait_behind_a_slow_one(cluster: None, tmp_path: Path) -> None:
+    """The city-by-city round on Ray keeps both CPUs busy past a slow part (the sliding window of
+    unfinished tasks), and results come back in task order."""
+    items = (((i, str(tmp_path)), 1.0) for i in range(streamed.SLOW_HEAD_PARTS))
+    out = list(stream_map(RayExecutor(), streamed.head_waits_for_the_last, items, 2))
+    assert out == [True] * streamed.SLOW_HEAD_PARTS
+
+
+def fails_on_three(i: int) -> int:
+    if i == 3:
+        raise ValueError("part 3 is broken")
+    return i
+
+
+def test_a_failing_streamed_part_fails_the_whole_stream(cluster: None) -> None:
+    """A part's own error reaches the caller as itself (as in the local pool), so a streamed
+    round never writes the lines of the other parts."""
+    got: list[int] = []
+    with pytest.raises(ValueError, match="part 3"):
+        for r in stream_map(RayExecutor(), fails_on_three, ((i, 1.0) for i in range(8)), 2):
+            got.append(r)
+    assert got == [0, 1, 2]

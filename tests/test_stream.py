@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
+
 import pytest
 
 import engine.matching.solver as solver_mod
 from engine.matching.candidates import generate
-from engine.matching.executor import ProcessExecutor, SerialExecutor, stream_map
+from engine.matching.executor import BACKLOG, ProcessExecutor, SerialExecutor, sliding_window, stream_map
 from engine.matching.params import RoundParams
 from engine.matching.problem import Problem, SolveParams
 from engine.matching.round import build_problem
@@ -94,6 +98,64 @@ def test_stream_map_keeps_order_and_bounds_what_is_in_flight() -> None:
         assert len(built) - len(seen) < 3  # never more than a window built ahead
     assert seen == list(range(10))
     assert list(stream_map(ProcessExecutor(2), abs, ((-i, 1.0) for i in range(7)), 2)) == list(range(7))
+
+
+#: the streamed parts of the slow-head tests: part 0 is slow, the last one releases it
+SLOW_HEAD_PARTS = 8
+
+
+def head_waits_for_the_last(x: tuple[int, str]) -> bool:
+    """Part 0 finishes only once the last part has run (within 20 s); every other part at once.
+    True for part 0 exactly when the parts behind a slow one kept being sent and run."""
+    i, folder = x
+    last = os.path.join(folder, "last")
+    if i == SLOW_HEAD_PARTS - 1:
+        Path(last).touch()
+    if i == 0:
+        until = time.monotonic() + 20
+        while not os.path.exists(last) and time.monotonic() < until:
+            time.sleep(0.02)
+        return os.path.exists(last)
+    return True
+
+
+def test_a_slow_part_does_not_hold_back_the_parts_behind_it(tmp_path: Path) -> None:
+    """A big part at the head of a streamed round must not idle the other workers: the parts
+    behind it keep being sent (window 2, two workers) and the results still come in order."""
+    items = (((i, str(tmp_path)), 1.0) for i in range(SLOW_HEAD_PARTS))
+    assert list(stream_map(ProcessExecutor(2), head_waits_for_the_last, items, 2)) == [True] * SLOW_HEAD_PARTS
+
+
+def test_sliding_window_keeps_order_and_bounds_what_is_unfinished() -> None:
+    """Simulated tasks finishing out of order: results in task order, never ``window`` or more
+    unfinished tasks when one is sent, never more than ``BACKLOG × window`` held."""
+    window, n = 3, 40
+    length = [(7 * i) % 11 for i in range(n)]  # a task's steps to run; 0: done at once
+    left: dict[int, int] = {}
+    collected: list[int] = []
+
+    def submit(i: int) -> int:
+        assert sum(1 for v in left.values() if v > 0) < window
+        assert len(left) < BACKLOG * window
+        left[i] = length[i]
+        return i
+
+    def finished(handles: list[int], block: bool) -> list[int]:
+        if block:  # the shortest one still running ends; every running one advances as much
+            step = min(left[h] for h in handles if left[h] > 0) if any(left[h] > 0 for h in handles) else 0
+            for h in left:
+                left[h] = max(0, left[h] - step)
+        return [h for h in handles if left[h] == 0]
+
+    def result(i: int) -> int:  # blocks until the task is done, as a future's result does
+        while left[i] > 0:
+            finished(list(left), True)
+        left.pop(i)
+        collected.append(i)
+        return -i
+
+    assert list(sliding_window(range(n), submit, window, finished, result)) == [-i for i in range(n)]
+    assert collected == list(range(n)) and not left
 
 
 def test_region_round_from_a_store_is_the_streamed_synthesis(  # type: ignore[no-untyped-def]

@@ -25,7 +25,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Protocol, TypeVar
@@ -34,6 +34,7 @@ from engine.errors import ExecutorError
 
 T = TypeVar("T")
 R = TypeVar("R")
+H = TypeVar("H")  # a handle on a submitted task (a future, a Ray object ref)
 
 
 def default_workers() -> int:
@@ -72,24 +73,64 @@ class ProcessExecutor:
 
     def imap(self, fn: Callable[[T], R], items: Iterable[tuple[T, float]], window: int) -> Iterator[R]:
         """``fn`` of each task as it arrives, results in arrival order, at most ``window`` tasks
-        submitted and not yet collected (so the caller builds tasks only as fast as they run)."""
+        running or queued (so the caller builds tasks only as fast as they run); see
+        :func:`sliding_window` for why finished tasks behind an unfinished one do not count."""
         ctx = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(max_workers=max(1, self.workers), mp_context=ctx) as pool:
-            pending: deque = deque()
-            for task, _ in items:
-                pending.append(pool.submit(fn, task))
-                while len(pending) >= window:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
+
+            def finished(futures: list[Future[R]], block: bool) -> Iterable[Future[R]]:
+                return wait(futures, timeout=None if block else 0, return_when=FIRST_COMPLETED).done
+
+            yield from sliding_window((t for t, _ in items), lambda t: pool.submit(fn, t), window,
+                                      finished, Future.result)
+
+
+#: How many times ``window`` tasks may be submitted and not yet collected in :func:`sliding_window`
+#: (finished ones waiting behind an unfinished head included): bounds the results held back.
+BACKLOG = 4
+
+
+def sliding_window(tasks: Iterable[T], submit: Callable[[T], H], window: int,
+                   finished: Callable[[list[H], bool], Iterable[H]], result: Callable[[H], R]) -> Iterator[R]:
+    """Results of ``submit(task)`` for each task, in task order, keeping ``window`` tasks unfinished.
+
+    Counting what is *unfinished*, not what is not yet collected: with the latter, one big part
+    at the head of the queue holds back its result and the window fills up with small parts that
+    have finished behind it, and every other worker idles until the big one is done (a ×300
+    round is hundreds of cities, each with one big part). Results stay in order (the caller
+    streams allocations); at most ``BACKLOG × window`` are held, then the head is waited for.
+    ``finished(handles, block)``: those of ``handles`` that are done, at least one if ``block``.
+    """
+    window = max(1, window)
+    started: deque[H] = deque()
+    done: set[H] = set()
+    for task in tasks:
+        while True:
+            while started and started[0] in done:
+                head = started.popleft()
+                done.discard(head)
+                yield result(head)
+            pending = [h for h in started if h not in done]
+            if pending:
+                done.update(finished(pending, False))
+                pending = [h for h in pending if h not in done]
+            if len(pending) < window and len(started) < BACKLOG * window:
+                break
+            if started[0] in done:
+                continue
+            done.update(finished([started[0]] if len(started) >= BACKLOG * window else pending, True))
+        started.append(submit(task))
+    while started:
+        yield result(started.popleft())
 
 
 def stream_map(executor: Executor, fn: Callable[[T], R], items: Iterable[tuple[T, float]],
                window: int) -> Iterator[R]:
     """``fn(task)`` for each ``(task, size)`` of ``items``, in their order, with at most about
-    ``window`` tasks built and not collected: tasks are sent while they are still being built
+    ``window`` tasks built and unfinished: tasks are sent while they are still being built
     (the city-by-city round, engine/matching/stream.py). An executor with an ``imap`` keeps a
-    sliding window; any other is sent chunks of ``window`` tasks (biggest first inside a chunk).
+    sliding window (:func:`sliding_window`); any other is sent chunks of ``window`` tasks
+    (biggest first inside a chunk).
     Where tasks run still never changes a result, so the answers are those of ``map``."""
     window = max(1, window)
     imap = getattr(executor, "imap", None)

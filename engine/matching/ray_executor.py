@@ -27,10 +27,11 @@ import dataclasses
 import os
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from engine.errors import ExecutorError
+from engine.matching.executor import sliding_window
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -118,25 +119,29 @@ class RayExecutor:
             raise _unreachable(address or "local", str(e)) from e
         return ray
 
-    def map(self, fn: Callable[[T], R], tasks: Sequence[T], sizes: Sequence[float]) -> list[R]:
-        if not tasks:
-            return []
-        ray = self._connect()
+    def _submitter(self, ray: Any, fn: Callable[[T], R]) -> Callable[[T], Any]:
+        """A function that sends one task to the cluster and returns its object ref."""
         remote = ray.remote(_run_remote).options(num_cpus=1, max_retries=self.max_retries,
                                                  retry_exceptions=False)
-        order = sorted(range(len(tasks)), key=lambda i: (-sizes[i], i))
         now_perf, now_epoch = time.perf_counter(), time.time()
-        refs: dict[int, Any] = {}
+
+        def submit(task: T) -> Any:
+            deadline = getattr(task, "deadline", None)
+            epoch = None if deadline is None else now_epoch + (deadline - now_perf)
+            return remote.remote(fn, task, epoch, self.crash_marker)
+
+        return submit
+
+    @contextlib.contextmanager
+    def _failures(self, ray: Any, refs: Callable[[], Iterable[Any]]) -> Iterator[None]:
+        """A part's own error as in the local pool; a lost cluster as one clear ExecutorError,
+        after cancelling what is still out (``refs``), so no round is written from some parts."""
         try:
-            for i in order:
-                deadline = getattr(tasks[i], "deadline", None)
-                epoch = None if deadline is None else now_epoch + (deadline - now_perf)
-                refs[i] = remote.remote(fn, tasks[i], epoch, self.crash_marker)
-            return [ray.get(refs[i]) for i in range(len(tasks))]
+            yield
         except ray.exceptions.RayTaskError as e:
-            raise e.as_instanceof_cause() from None  # the part's own error, as in the local pool
+            raise e.as_instanceof_cause() from None
         except (ray.exceptions.RayError, ConnectionError) as e:
-            for ref in refs.values():
+            for ref in list(refs()):
                 with contextlib.suppress(Exception):  # best effort: the cluster may be gone
                     ray.cancel(ref, force=True)
             raise ExecutorError(
@@ -144,3 +149,37 @@ class RayExecutor:
                 message_en=f"solving on the Ray cluster failed ({type(e).__name__}: {e}); "
                            "the round did not finish and no list was written",
             ) from e
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T], sizes: Sequence[float]) -> list[R]:
+        if not tasks:
+            return []
+        ray = self._connect()
+        refs: dict[int, Any] = {}
+        with self._failures(ray, refs.values):
+            submit = self._submitter(ray, fn)
+            for i in sorted(range(len(tasks)), key=lambda i: (-sizes[i], i)):
+                refs[i] = submit(tasks[i])
+            return [ray.get(refs[i]) for i in range(len(tasks))]
+
+    def imap(self, fn: Callable[[T], R], items: Iterable[tuple[T, float]], window: int) -> Iterator[R]:
+        """Streamed parts (the city-by-city round): a sliding window of ``window`` unfinished
+        tasks on the cluster, results in arrival order (``executor.sliding_window``)."""
+        ray = self._connect()
+        out: list[Any] = []
+
+        def submit(task: T) -> Any:
+            out.append(send(task))
+            return out[-1]
+
+        def finished(refs: list[Any], block: bool) -> list[Any]:
+            ready, _ = ray.wait(refs, num_returns=1 if block else len(refs), timeout=None if block else 0)
+            return ready
+
+        def result(ref: Any) -> R:
+            r = ray.get(ref)
+            out.remove(ref)
+            return r
+
+        with self._failures(ray, lambda: out):
+            send = self._submitter(ray, fn)
+            yield from sliding_window((t for t, _ in items), submit, window, finished, result)
