@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DEMO_DIR ?= $(CURDIR)/data/demo
 PYTEST_ARGS ?=
 # Test processes (pytest-xdist) for the tests that do not touch Neo4j; the Neo4j tests share one database
-# and run after them in one process (tests/conftest.py marks them).
+# and run in one process of their own beside them (tests/conftest.py marks them).
 PYTEST_WORKERS ?= 2
 
 CHROMIUM ?= /usr/bin/chromium
@@ -55,11 +55,20 @@ serve: venv console
 	echo "管理员登录 / admin sign-in: http://127.0.0.1:8000/#/login?token=$$T"; \
 	$(VENV)/bin/fourlinks serve
 
-## make test: ruff, then the whole suite against a real Neo4j that scripts/neo4j_server.py fetches and starts
+## make test: ruff, then the whole suite against a real Neo4j that scripts/neo4j_server.py fetches and starts.
+## The Neo4j tests (one process: they share the database) run beside the others (two processes);
+## their log is printed after, and either half failing fails the target.
 test: venv console chromium
 	$(VENV)/bin/ruff check .
-	$(PY) scripts/neo4j_server.py run -- sh -c '$(PY) -m pytest -q -m "not neo4j" -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS) && \
-		$(PY) -m pytest -q -m neo4j $(PYTEST_ARGS)' 
+	@mkdir -p out
+	$(PY) scripts/neo4j_server.py run -- sh -c '\
+		$(PY) -m pytest -q -m neo4j --durations=10 --basetemp=out/pytest-neo4j $(PYTEST_ARGS) \
+			> out/neo4j-tests.log 2>&1 & n=$$!; \
+		$(PY) -m pytest -q -m "not neo4j" -n $(PYTEST_WORKERS) --dist loadfile --durations=20 \
+			--basetemp=out/pytest-rest $(PYTEST_ARGS); r=$$?; \
+		wait $$n; s=$$?; \
+		echo "--- the Neo4j tests (out/neo4j-tests.log) ---"; cat out/neo4j-tests.log; \
+		test $$r -eq 0 && test $$s -eq 0'
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -25,7 +25,7 @@ _NEO4J_FIXTURES = {"neo4j_store_session", "neo4j_settings"}
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test that touches the one Neo4j database carries the ``neo4j`` mark, also those that
     ask for the server's fixtures directly: make test runs them in one process (they clear the
-    database) and the rest in two (``-m "not neo4j" -n 2``)."""
+    database) beside the rest in two (``-m "not neo4j" -n 2``)."""
     for item in items:
         if _NEO4J_FIXTURES & set(getattr(item, "fixturenames", ())) and not item.get_closest_marker("neo4j"):
             item.add_marker(pytest.mark.neo4j)
@@ -109,12 +109,13 @@ def neo4j_store_session(neo4j_settings: dict[str, Any]) -> Iterator[GraphStore]:
 @pytest.fixture(
     params=[
         "embedded",
-        pytest.param("neo4j", marks=[pytest.mark.neo4j, pytest.mark.xdist_group("neo4j")]),
+        pytest.param("neo4j", marks=pytest.mark.neo4j),
     ]
 )
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
-    """A clean store of each kind. Neo4j tests share one database, so under xdist run them
-    with ``--dist loadgroup``."""
+    """A clean store of each kind. Neo4j tests share one database, so they run in one process
+    of their own (``-m neo4j``; not by xdist groups: ``--dist loadgroup`` ignores its groups with
+    pytest 9.2 and xdist 3.8)."""
     if request.param == "embedded":
         s = EmbeddedStore(tmp_path / "data")
         s.apply_schema()

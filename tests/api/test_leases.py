@@ -45,7 +45,6 @@ def _status(store: GraphStore, rid: str) -> str:
 
 
 @pytest.mark.neo4j
-@pytest.mark.xdist_group("neo4j")
 def test_a_second_server_never_fails_a_round_the_first_is_running(neo4j_store_session: GraphStore,
                                                                   tmp_path: Path) -> None:
     store = neo4j_store_session
@@ -66,7 +65,6 @@ def test_a_second_server_never_fails_a_round_the_first_is_running(neo4j_store_se
 
 
 @pytest.mark.neo4j
-@pytest.mark.xdist_group("neo4j")
 def test_a_round_whose_server_stopped_heartbeating_is_failed_once_its_lease_lapses(
         neo4j_store_session: GraphStore, tmp_path: Path) -> None:
     store = neo4j_store_session
@@ -131,7 +129,6 @@ def test_a_key_left_pending_by_a_dead_server_is_taken_over(store: GraphStore, tm
 
 
 @pytest.mark.neo4j
-@pytest.mark.xdist_group("neo4j")
 def test_a_key_another_live_server_is_running_stays_in_progress(neo4j_store_session: GraphStore,
                                                                 tmp_path: Path) -> None:
     store = neo4j_store_session

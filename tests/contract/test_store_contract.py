@@ -593,7 +593,6 @@ def test_an_import_larger_than_one_transaction_is_loaded_in_chunks(
 
 
 @pytest.mark.neo4j
-@pytest.mark.xdist_group("neo4j")
 def test_routing_uri_reads_own_writes(neo4j_store_session: GraphStore, neo4j_settings: dict) -> None:
     """A cluster is reached with ``neo4j://``: the driver asks for a routing table and sends
     each managed read to a reader. On the single test server every role is that server, so
