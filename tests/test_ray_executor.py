@@ -8,12 +8,16 @@ error, not a skip.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,7 +47,7 @@ PARAMS = SolveParams(time_limit=2, workers=2, seed=5)
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[None]:
+def cluster() -> Iterator[str]:
     # a short path of its own: Ray's socket paths must fit in 107 bytes
     tmp = tempfile.mkdtemp(prefix="fl-ray-", dir="/tmp")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _temp_dir=tmp)
@@ -51,7 +55,7 @@ def cluster() -> Iterator[None]:
     ray.cloudpickle.register_pickle_by_value(streamed)
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
     try:
-        yield
+        yield tmp
     finally:
         ray.shutdown()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -104,6 +108,52 @@ def test_a_killed_worker_is_retried_and_the_answer_unchanged(
         on_ray = solve(problem, PARAMS)
     assert marker.exists()  # one worker did die on its part
     _same(on_ray, pool_solution)
+
+
+def _busy_ray_workers(root: str) -> list[int]:
+    """Pids of this cluster's Ray workers running a part: Ray names a worker after its task, and
+    its parent (the raylet) names the cluster's temp dir ``root``."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if not proc.name.isdigit() or not (proc / "cmdline").read_bytes().startswith(b"ray::_run_remote"):
+                continue
+            parent = (proc / "stat").read_text().rsplit(")", 1)[1].split()[1]
+            if root.encode() in Path(f"/proc/{parent}/cmdline").read_bytes():
+                pids.append(int(proc.name))
+        except OSError:
+            continue  # gone meanwhile
+    return pids
+
+
+def test_a_worker_killed_from_outside_mid_part_is_retried(
+    cluster: str, problem: Problem, pool_solution: Solution
+) -> None:
+    """SIGKILL, from outside, to a Ray worker while it solves a part (as an operator, the OOM killer
+    or a lost node would): the round still completes, with the process pool's allocations."""
+    result: list[Solution | BaseException] = []
+
+    def run() -> None:
+        try:
+            with using(RayExecutor()):
+                result.append(solve(problem, PARAMS))
+        except BaseException as e:  # handed to the test's thread
+            result.append(e)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    killed: list[int] = []
+    while worker.is_alive() and not killed:
+        for pid in _busy_ray_workers(cluster):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+                break
+        time.sleep(0.01)
+    worker.join()
+    assert killed, "no Ray worker was seen running a part"
+    assert isinstance(result[0], Solution), result[0]
+    _same(result[0], pool_solution)
 
 
 def test_without_retries_a_killed_worker_fails_the_whole_solve(
@@ -163,3 +213,48 @@ def test_a_failing_streamed_part_fails_the_whole_stream(cluster: None) -> None:
         for r in stream_map(RayExecutor(), fails_on_three, ((i, 1.0) for i in range(8)), 2):
             got.append(r)
     assert got == [0, 1, 2]
+
+
+def _kill_cluster(root: str) -> None:
+    """SIGKILL to every process of the cluster whose temp dir is ``root`` (its workers first:
+    they are known by their parent, the raylet)."""
+    for pid in _busy_ray_workers(root):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and root.encode() in (proc / "cmdline").read_bytes():
+                os.kill(int(proc.name), signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+            continue
+
+
+def test_a_cluster_that_dies_mid_round_fails_it_with_a_clear_message(problem: Problem, tmp_path: Path) -> None:
+    """The head of a running cluster (``ray start --head``) killed while a round's part runs on
+    it: ``fourlinks solve --executor ray`` ends at once with exit 2 and a message naming the
+    cluster, and prints no solution (not Ray's own minute-later abort)."""
+    f = tmp_path / "problem.json"
+    f.write_text(problem.model_dump_json())
+    env = {k: v for k, v in os.environ.items() if k not in ("RAY_ADDRESS", "FOURLINKS_EXECUTOR")}
+    env["RAY_AUTH_MODE"] = "disabled"  # a driver outside `ray start` would need the cluster's token
+    root = tempfile.mkdtemp(prefix="fl-rd-", dir="/tmp")  # short: Ray's socket paths must fit in 107 bytes
+    address = f"127.0.0.1:{_free_port()}"
+    try:
+        subprocess.run([str(Path(sys.executable).parent / "ray"), "start", "--head", f"--port={address.split(':')[1]}",
+                        "--num-cpus=1", f"--temp-dir={root}", "--include-dashboard=false", "--disable-usage-stats"],
+                       env=env, check=True, capture_output=True, timeout=120)
+        run = subprocess.Popen([sys.executable, "-m", "fourlinks", "solve", str(f), "--json", "--time-limit", "5",
+                                "--workers", "1", "--executor", "ray", "--address", address],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        until = time.monotonic() + 120
+        while not _busy_ray_workers(root) and run.poll() is None and time.monotonic() < until:
+            time.sleep(0.02)
+        assert _busy_ray_workers(root), "no part ever ran on the cluster"
+        _kill_cluster(root)
+        out, errors = run.communicate(timeout=120)
+    finally:
+        _kill_cluster(root)
+        shutil.rmtree(root, ignore_errors=True)
+    assert run.returncode == 2, errors[-2000:]
+    assert out == ""
+    assert "失去响应" in errors and f":{address.rsplit(':', 1)[1]} " in errors  # the head's address as Ray knows it

@@ -13,7 +13,9 @@ Faults:
 - a cluster that cannot be reached (wrong address, shut down) or dies mid-round raises
   :class:`~engine.errors.ExecutorError` before any result is returned, so a round
   is never written from some of its parts. The address is probed with a plain TCP connect
-  first, because ``ray.init`` on an address nobody listens on retries for ever.
+  first, because ``ray.init`` on an address nobody listens on retries for ever, and again
+  every ``HEARTBEAT`` seconds while the driver waits for parts, because a head that dies
+  mid-round leaves Ray's driver waiting a minute and then ending the process itself.
 
 The wall-clock safety net of a task (``deadline``, a ``time.perf_counter()`` value of the
 driver) means nothing on another machine's clock: it is sent as the time left and set again on
@@ -40,6 +42,8 @@ R = TypeVar("R")
 MAX_RETRIES = 3
 #: Seconds to wait for the cluster's address to answer before the round fails.
 CONNECT_TIMEOUT = 5.0
+#: Seconds between two checks, while the driver waits for parts, that the cluster still answers.
+HEARTBEAT = 1.0
 
 
 def _ray() -> Any:
@@ -70,6 +74,23 @@ def _probe(address: str) -> None:
         socket.create_connection((host or "127.0.0.1", int(port)), timeout=CONNECT_TIMEOUT).close()
     except OSError as e:
         raise _unreachable(address, str(e) or type(e).__name__) from e
+
+
+def _answers(address: str) -> bool:
+    host, _, port = address.rpartition(":")
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=CONNECT_TIMEOUT).close()
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _lost(address: str) -> ExecutorError:
+    return ExecutorError(
+        f"Ray 集群 {address} 在求解中途失去响应；本轮未完成，未写入任何项目清单",
+        message_en=f"the Ray cluster at {address} stopped answering mid-round; "
+                   "the round did not finish and no list was written",
+    )
 
 
 def _claim(marker: str) -> bool:
@@ -150,6 +171,22 @@ class RayExecutor:
                            "the round did not finish and no list was written",
             ) from e
 
+    def _wait(self, ray: Any, refs: list[Any], num_returns: int) -> list[Any]:
+        """``ray.wait`` that notices a cluster gone: when the head dies, Ray's driver waits a
+        minute for it and then ends the whole process from C++ with a message of its own; every
+        ``HEARTBEAT`` seconds the head's address is probed instead, and a dead head fails the
+        round at once with :func:`_lost` (nothing written)."""
+        try:
+            address = ray.get_runtime_context().gcs_address
+        except Exception:  # a Ray Client connection has no head address to probe
+            address = None
+        while True:
+            ready, _ = ray.wait(refs, num_returns=num_returns, timeout=HEARTBEAT if address else None)
+            if len(ready) >= num_returns:
+                return ready
+            if address and not _answers(address):
+                raise _lost(address)
+
     def map(self, fn: Callable[[T], R], tasks: Sequence[T], sizes: Sequence[float]) -> list[R]:
         if not tasks:
             return []
@@ -159,6 +196,7 @@ class RayExecutor:
             submit = self._submitter(ray, fn)
             for i in sorted(range(len(tasks)), key=lambda i: (-sizes[i], i)):
                 refs[i] = submit(tasks[i])
+            self._wait(ray, list(refs.values()), len(refs))
             return [ray.get(refs[i]) for i in range(len(tasks))]
 
     def imap(self, fn: Callable[[T], R], items: Iterable[tuple[T, float]], window: int) -> Iterator[R]:
@@ -172,10 +210,12 @@ class RayExecutor:
             return out[-1]
 
         def finished(refs: list[Any], block: bool) -> list[Any]:
-            ready, _ = ray.wait(refs, num_returns=1 if block else len(refs), timeout=None if block else 0)
-            return ready
+            if block:
+                return self._wait(ray, refs, 1)
+            return ray.wait(refs, num_returns=len(refs), timeout=0)[0]
 
         def result(ref: Any) -> R:
+            self._wait(ray, [ref], 1)
             r = ray.get(ref)
             out.remove(ref)
             return r
