@@ -159,7 +159,8 @@ def main() -> None:
               f"{sol.objective:.1f} | {sol.bound:.1f} | {100 * sol.gap:.2f}% | {sol.status} | {len(timed.parts)} | "
               f"{sum(s for s, _ in secs):.1f} | {secs[0][0] if secs else 0:.1f} |", flush=True)
         print(f"  driver peak after each city (GiB): first {rss[:3]}, last {rss[-3:]}; "
-              f"lines={len(sol.allocations)} actual_total={sum(sizes)}", flush=True)
+              f"lines={len(sol.allocations)} actual_total={sum(sizes)} must-cover short={len(sol.conflicts)}",
+              flush=True)
     print("| executor | cities | wall s | driver peak RSS | worker peak RSS | objective | bound | gap | status | "
           "tasks | part CPU-s | slowest part s |")
     if len(results) == 2:
