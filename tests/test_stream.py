@@ -10,13 +10,14 @@ import pytest
 
 import engine.matching.solver as solver_mod
 from engine.matching.candidates import generate
-from engine.matching.executor import BACKLOG, ProcessExecutor, SerialExecutor, sliding_window, stream_map
+from engine.matching.executor import ProcessExecutor, SerialExecutor, stream_map
 from engine.matching.params import RoundParams
 from engine.matching.problem import Problem, SolveParams
 from engine.matching.round import build_problem
 from engine.matching.snapshot import take_snapshot
 from engine.matching.solver import components, part_sizes, solve
 from engine.matching.stream import city_problems, region_size, stream_solve, synthetic_cities
+from engine.matching.window import BACKLOG, sliding_window
 from engine.store import EmbeddedStore
 from engine.synth import synthesize, synthesize_cities
 

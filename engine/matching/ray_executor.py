@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from engine.errors import ExecutorError
-from engine.matching.executor import sliding_window
+from engine.matching.window import sliding_window
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -201,7 +201,7 @@ class RayExecutor:
 
     def imap(self, fn: Callable[[T], R], items: Iterable[tuple[T, float]], window: int) -> Iterator[R]:
         """Streamed parts (the city-by-city round): a sliding window of ``window`` unfinished
-        tasks on the cluster, results in arrival order (``executor.sliding_window``)."""
+        tasks on the cluster, results in arrival order (``window.sliding_window``)."""
         ray = self._connect()
         out: list[Any] = []
 
