@@ -65,24 +65,23 @@ def _unreachable(address: str, why: str) -> ExecutorError:
     )
 
 
-def _probe(address: str) -> None:
-    """Fail at once (not never) when nothing listens at ``host:port``."""
+def _refusal(address: str) -> OSError | None:
+    """Why nothing answers at ``host:port`` (None: something listens, or not a host:port)."""
     host, sep, port = address.rpartition(":")
     if not sep or not port.isdigit():
-        return  # "auto", "local", "ray://…": left to Ray
+        return None  # "auto", "local", "ray://…": left to Ray
     try:
         socket.create_connection((host or "127.0.0.1", int(port)), timeout=CONNECT_TIMEOUT).close()
     except OSError as e:
+        return e
+    return None
+
+
+def _probe(address: str) -> None:
+    """Fail at once (not never) when nothing listens at ``host:port``."""
+    e = _refusal(address)
+    if e is not None:
         raise _unreachable(address, str(e) or type(e).__name__) from e
-
-
-def _answers(address: str) -> bool:
-    host, _, port = address.rpartition(":")
-    try:
-        socket.create_connection((host or "127.0.0.1", int(port)), timeout=CONNECT_TIMEOUT).close()
-    except (OSError, ValueError):
-        return False
-    return True
 
 
 def _lost(address: str) -> ExecutorError:
@@ -171,21 +170,25 @@ class RayExecutor:
                            "the round did not finish and no list was written",
             ) from e
 
-    def _wait(self, ray: Any, refs: list[Any], num_returns: int) -> list[Any]:
+    @staticmethod
+    def _head(ray: Any) -> str | None:
+        """The head's address to probe while waiting (None through Ray Client: none to probe)."""
+        try:
+            return ray.get_runtime_context().gcs_address
+        except Exception:
+            return None
+
+    def _wait(self, ray: Any, head: str | None, refs: list[Any], num_returns: int) -> list[Any]:
         """``ray.wait`` that notices a cluster gone: when the head dies, Ray's driver waits a
         minute for it and then ends the whole process from C++ with a message of its own; every
         ``HEARTBEAT`` seconds the head's address is probed instead, and a dead head fails the
         round at once with :func:`_lost` (nothing written)."""
-        try:
-            address = ray.get_runtime_context().gcs_address
-        except Exception:  # a Ray Client connection has no head address to probe
-            address = None
         while True:
-            ready, _ = ray.wait(refs, num_returns=num_returns, timeout=HEARTBEAT if address else None)
+            ready, _ = ray.wait(refs, num_returns=num_returns, timeout=HEARTBEAT if head else None)
             if len(ready) >= num_returns:
                 return ready
-            if address and not _answers(address):
-                raise _lost(address)
+            if head and _refusal(head) is not None:
+                raise _lost(head)
 
     def map(self, fn: Callable[[T], R], tasks: Sequence[T], sizes: Sequence[float]) -> list[R]:
         if not tasks:
@@ -196,13 +199,14 @@ class RayExecutor:
             submit = self._submitter(ray, fn)
             for i in sorted(range(len(tasks)), key=lambda i: (-sizes[i], i)):
                 refs[i] = submit(tasks[i])
-            self._wait(ray, list(refs.values()), len(refs))
+            self._wait(ray, self._head(ray), list(refs.values()), len(refs))
             return [ray.get(refs[i]) for i in range(len(tasks))]
 
     def imap(self, fn: Callable[[T], R], items: Iterable[tuple[T, float]], window: int) -> Iterator[R]:
         """Streamed parts (the city-by-city round): a sliding window of ``window`` unfinished
         tasks on the cluster, results in arrival order (``window.sliding_window``)."""
         ray = self._connect()
+        head = self._head(ray)
         out: list[Any] = []
 
         def submit(task: T) -> Any:
@@ -211,11 +215,11 @@ class RayExecutor:
 
         def finished(refs: list[Any], block: bool) -> list[Any]:
             if block:
-                return self._wait(ray, refs, 1)
+                return self._wait(ray, head, refs, 1)
             return ray.wait(refs, num_returns=len(refs), timeout=0)[0]
 
         def result(ref: Any) -> R:
-            self._wait(ray, [ref], 1)
+            self._wait(ray, head, [ref], 1)
             r = ray.get(ref)
             out.remove(ref)
             return r
