@@ -17,8 +17,11 @@ Pipeline
 3. **Scale** the objective to integers (CP-SAT needs integer coefficients): if every coefficient is
    integral it is used exactly, else all are multiplied by ``OBJ_SCALE`` and rounded.
 4. **Search** with CP-SAT (``PORTFOLIO`` single-thread searches from the baseline hint; big parts:
-   LP bound, LP-rounded start, LNS), then, unless CP-SAT proved the part, with HiGHS as a MIP
-   (``engine.matching.mip``) on the same model, started from CP-SAT's answer. The part keeps the
+   LP bound, LP-rounded start, HiGHS's root on the LP's lines, LNS; mid-size parts whose share of
+   ``time_limit`` does not pay for HiGHS's heuristics (``_rich``): that same restricted start,
+   then LNS on the whole part), then, unless CP-SAT proved the part, with HiGHS as a MIP
+   (``engine.matching.mip``) on the same model, started from CP-SAT's answer (root only on a lean
+   part, branch and bound with heuristics on a rich one). The part keeps the
    better answer (by the checker's value) and the better (smaller) bound. What each proves:
    CP-SAT proves small parts optimal and finds must-cover-feasible answers; the LP relaxation is
    a bound for big parts; HiGHS's root cuts and branch and bound give the tightest bound where
@@ -137,6 +140,12 @@ MIP_MIN_LINES = 40
 #: HiGHS's primal heuristics (RINS, RENS and other sub-MIPs) run on parts up to this many lines;
 #: on bigger ones they would take the whole budget, and HiGHS is used for its root bound only.
 MIP_HEURISTIC_LINES = 3000
+#: ... and only when the part's share of ``time_limit`` pays for them (and for nodes past the
+#: root): on the chizhou round's mid-size parts they cost 4–7 ms of wall per line (1.3–17 s a
+#: part, quiet 2-core machine) and, from the restricted start, gained 1–3 %; a round at the
+#: default 20 s gives such a part 0.1–1 s. A longer ``time_limit`` (or one part, as a GAP
+#: instance) turns them on.
+MIP_HEURISTIC_SECONDS_PER_LINE = 0.005
 #: HiGHS's deterministic budget: branch-and-bound work (nodes × the MIP's nonzeros) per second of
 #: ``time_limit`` given to a part. Calibrated on this 2-core machine (docs/BENCHMARKS.md, "Issue 8:
 #: calibration"): a node of a round part (cuts and sub-MIP heuristics included) costs 20–50 µs per
@@ -347,6 +356,22 @@ def _lns(
     return code, s, bound
 
 
+def _rich(sub: Problem, mip_seconds: float) -> bool:
+    """Whether a part's share of ``time_limit`` pays for HiGHS's heuristics and nodes past the root
+    (``MIP_HEURISTIC_SECONDS_PER_LINE``). A rich part (a GAP instance, a round with a long
+    ``time_limit``) gets CP-SAT's portfolio then HiGHS's branch and bound; a lean one (a mid-size
+    part of a round at the default budget) the restricted start, CP-SAT's LNS and HiGHS's root."""
+    return mip_seconds >= MIP_HEURISTIC_SECONDS_PER_LINE * len(sub.candidates)
+
+
+def _lns_max(
+    model: cp_model.CpModel, params: SolveParams, dtime: float, deadline: float, maximize: bool
+) -> tuple[int, cp_model.CpSolver, float]:
+    """``_lns`` with ``_portfolio``'s signature (``model`` maximises)."""
+    assert maximize
+    return _lns(model, params, dtime, deadline)
+
+
 def _lp_amounts(mv: ModelVars, values: object) -> dict[tuple[str, str], float]:
     """The LP's amount on each line it uses."""
     idx = mv.idx
@@ -371,26 +396,36 @@ def _lp_hint(sub: Problem, mv: ModelVars, values: object) -> list[SAllocation]:
     return greedy(sub, key=lambda c: (-lpx.get((c.resource, c.demand), 0.0), *near(c)), prefill=prefill)
 
 
-def _solve_big(
-    sub: Problem,
-    params: SolveParams,
-    dtime: float,
-    deadline: float,
-    hint_allocs: list[SAllocation],
-    mip_seconds: float = 0.0,
-) -> _Part | None:
-    """A big part: LP bound and LP-rounded start, then (``mip_seconds`` > 0) HiGHS from the start
-    on the lines the LP or the start use, then LNS from the better of the two. None when
-    must-cover is infeasible (the caller then runs the ordinary path, which relaxes it).
+@dataclass
+class _Restricted:
+    """A part's LP and its best start, with the part cut down to the lines either uses."""
 
-    Why HiGHS on the restricted lines: on the whole big part (tens of thousands of lines) even
-    HiGHS's root node does not end in minutes, while on the LP's support (about a tenth of the
-    lines) its root heuristics find in seconds an answer far better than greedy, the LP rounding
-    or LNS (measured: docs/BENCHMARKS.md, "Issue 8"). The bound stays the LP bound of the whole
-    part, so it covers every line left out."""
+    lp_bound: float  # the whole part's LP bound in value units (math.inf when the LP did not end)
+    lp_ok: bool
+    start: list[SAllocation] | None  # the better checker-feasible start, None when neither is
+    sub: Problem  # restricted to the LP's and the start's lines when both exist, else the part
+    model: cp_model.CpModel
+    mv: ModelVars
+    whole: tuple[cp_model.CpModel, ModelVars]  # the whole part's model (objective set), for its bounds
+
+
+def _restricted(
+    sub: Problem, params: SolveParams, deadline: float, hint_allocs: list[SAllocation], mip: bool
+) -> _Restricted | None:
+    """LP bound and LP-rounded start, the better of it and the baseline, and (``mip``) HiGHS's
+    root from that start on the lines the LP or the start use. None when the LP proves
+    must-cover infeasible.
+
+    Why HiGHS on the restricted lines: on a big part (tens of thousands of lines) even HiGHS's
+    root node does not end in minutes, while on the LP's support (about a tenth of the lines) its
+    root heuristics find in seconds an answer far better than greedy, the LP rounding or LNS. On
+    a mid-size part (hundreds to thousands of lines) the same step takes 0.3–3 s and gave answers
+    up to 8 % better than HiGHS's root on the whole part from greedy, which took 2–20 s
+    (docs/BENCHMARKS.md, "Issue 8"). The LP bound covers every line left out."""
     model, mv = build_model(sub)
     expr, scale = _scaled_objective(mv)
     model.maximize(expr)
+    whole = (model, mv)
     const = _constant_value(sub, False)
     lp = relax(model, time_limit=max(1.0, deadline - time.perf_counter()))  # a safety net only
     if lp.ok and lp.values is not None:
@@ -401,9 +436,6 @@ def _solve_big(
     else:
         lp_bound = math.inf
         starts = [hint_allocs] if not check(sub, hint_allocs) else []
-    if params.tight_bound and starts and sense_sign(sub) == 1:
-        # a feasible start: every must-cover demand coverable, the decomposed bound applies
-        lp_bound = min(lp_bound, decomposed_bound(sub, seed=params.seed, built=(model, mv)).bound)
     start = max(starts, key=lambda a: _value(sub, a)) if starts else None
     if start is not None and lp.values is not None:
         # search the lines the LP uses plus the start's own: a far smaller model on which the LNS
@@ -414,14 +446,38 @@ def _solve_big(
         model, mv = build_model(sub)
         expr, scale = _scaled_objective(mv)
         model.maximize(expr)
-        if mip_seconds > 0:
+        if mip:
             found = _mip_answer(sub, model, mv, params, start, deadline)
             if found is not None and _value(sub, found) > _value(sub, start) + 1e-9:
                 start = found
+    return _Restricted(lp_bound, lp.ok and lp.values is not None, start, sub, model, mv, whole)
+
+
+def _solve_big(
+    sub: Problem,
+    params: SolveParams,
+    dtime: float,
+    deadline: float,
+    hint_allocs: list[SAllocation],
+    mip_seconds: float = 0.0,
+) -> _Part | None:
+    """A big part: the restricted start (``_restricted``: LP bound, LP rounding, HiGHS's root on
+    the LP's lines when ``mip_seconds`` > 0), then LNS from it. None when must-cover is
+    infeasible (the caller then runs the ordinary path, which relaxes it)."""
+    whole = sub
+    r = _restricted(sub, params, deadline, hint_allocs, mip=mip_seconds > 0)
+    if r is None:
+        return None
+    lp_bound, start, sub, model, mv = r.lp_bound, r.start, r.sub, r.model, r.mv
+    const = _constant_value(whole, False)
+    if params.tight_bound and start is not None and sense_sign(sub) == 1:
+        # a feasible start: every must-cover demand coverable, the decomposed bound applies
+        lp_bound = min(lp_bound, decomposed_bound(whole, seed=params.seed, built=r.whole).bound)
     if start is not None:
         _add_hint(model, mv, {(a.resource, a.demand): a.amount for a in start})
     code, solver, raw_bound = _lns(model, params, dtime, deadline)
-    bound = lp_bound if start is not None and lp.values is not None else min(lp_bound, raw_bound / scale + const)
+    _, scale = _scaled_objective(mv)
+    bound = lp_bound if start is not None and r.lp_ok else min(lp_bound, raw_bound / scale + const)
     if code == cp_model.INFEASIBLE:
         return None
     allocs = _extract(solver, mv) if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else []
@@ -650,16 +706,20 @@ def _search_part(
     model, mv = build_model(sub)
     _add_hint(model, mv, {(a.resource, a.demand): a.amount for a in start})
     hinted = dict(zip(model.proto.solution_hint.vars, model.proto.solution_hint.values, strict=True))
+    # past the root only when the part's share pays for it: on round parts the first nodes after
+    # the root cost 2–3 roots (measured: 4.0 s → 12.6 s for 3 nodes on a 2,969-line part) for the
+    # same answer and bound
+    rich = _rich(sub, mip_seconds)
     res = solve_mip(
         model,
         mv.objective,
         nodes=1,
-        work=MIP_WORK_PER_SECOND * mip_seconds,
+        work=MIP_WORK_PER_SECOND * mip_seconds if rich else 0.0,
         time_limit=deadline - time.perf_counter(),
         seed=params.seed,
         rel_gap=params.relative_gap,
         start=hinted,
-        heuristics=len(sub.candidates) <= MIP_HEURISTIC_LINES,
+        heuristics=rich and len(sub.candidates) <= MIP_HEURISTIC_LINES,
     )
     const = _constant_value(sub, False)
     if res.status == "INFEASIBLE":
@@ -702,11 +762,23 @@ def _cp_search(
         big = _solve_big(sub, params, dtime, deadline, hint_allocs, mip_seconds)
         if big is not None:
             return big
+    search = _portfolio
+    lines = len(sub.candidates)
+    if MIP_MIN_LINES <= lines < BIG_PART and mip_seconds > 0 and not _rich(sub, mip_seconds):
+        # a mid-size part: the restricted start is a better hint than the baseline (and one that
+        # HiGHS, which runs next from CP-SAT's answer, takes far longer to find on its own, if at
+        # all); from it CP-SAT's LNS improves the answer where the portfolio's full searches,
+        # which do no LNS, stay at their hint (measured: docs/BENCHMARKS.md, "Issue 8")
+        r = _restricted(sub, params, deadline, hint_allocs, mip=True)
+        if r is not None and r.start is not None and _value(sub, r.start) > _value(sub, hint_allocs) + 1e-9:
+            hint_allocs = r.start
+            hint = {(a.resource, a.demand): a.amount for a in r.start}
+            search = _lns_max
     model, mv = build_model(sub)
     expr, scale = _scaled_objective(mv)
     model.maximize(expr)
     _add_hint(model, mv, hint)
-    code, solver, raw_bound = _portfolio(model, params, dtime, deadline, maximize=True)
+    code, solver, raw_bound = search(model, params, dtime, deadline, maximize=True)
     status = _STATUS[code]
     hint_ok = not check(sub, hint_allocs)
 
