@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import engine.matching.solver as solver_mod
 from engine.matching.checker import check, objective_of
 from engine.matching.greedy import greedy
-from engine.matching.problem import Problem, SAllocation, SolveParams
+from engine.matching.problem import Problem, SAllocation, Solution, SolveParams
 from engine.matching.solver import solve
 
 PARAMS = SolveParams(time_limit=5, workers=1)
@@ -171,6 +171,22 @@ def test_pins_and_bans_kept_whenever_feasible(p: Problem) -> None:
         assert (ban.resource, ban.demand) not in got
 
 
+def _assert_rules_bound_and_baseline(p: Problem, sol: Solution) -> None:
+    """The answer passes the checker, lies between greedy's value and the brute-force optimum, and
+    its bound never cuts that optimum off (nothing to say when the problem is strictly infeasible:
+    the brute-force test on the ordinary path covers it)."""
+    best = brute_force(p)
+    if best is None:
+        return
+    sign = 1 if p.objective.sense == "maximize" else -1
+    assert not check(p, sol.allocations)
+    assert sign * sol.bound >= sign * best - 1e-6, (sol.bound, best)
+    assert sign * sol.objective <= sign * best + 1e-6
+    g = greedy(p)
+    if not check(p, g):
+        assert sign * sol.objective >= sign * objective_of(p, g)["total"] - 1e-6
+
+
 @SETTINGS
 @given(problems())
 def test_big_part_path_keeps_rules_bound_and_baseline(p: Problem) -> None:
@@ -180,16 +196,7 @@ def test_big_part_path_keeps_rules_bound_and_baseline(p: Problem) -> None:
     note(p.model_dump_json())
     with patch.object(solver_mod, "BIG_PART", 1):
         sol = solve(p, PARAMS)
-    best = brute_force(p)
-    if best is None:
-        return  # strictly infeasible: covered by the brute-force test on the ordinary path
-    sign = 1 if p.objective.sense == "maximize" else -1
-    assert not check(p, sol.allocations)
-    assert sign * sol.bound >= sign * best - 1e-6, (sol.bound, best)
-    assert sign * sol.objective <= sign * best + 1e-6
-    g = greedy(p)
-    if not check(p, g):
-        assert sign * sol.objective >= sign * objective_of(p, g)["total"] - 1e-6
+    _assert_rules_bound_and_baseline(p, sol)
 
 
 @SETTINGS
@@ -252,16 +259,7 @@ def test_lean_mid_part_path_keeps_rules_bound_and_baseline(p: Problem) -> None:
     note(p.model_dump_json())
     with patch.object(solver_mod, "MIP_MIN_LINES", 1), patch.object(solver_mod, "MIP_HEURISTIC_SECONDS_PER_LINE", 1e9):
         sol = solve(p, PARAMS)
-    best = brute_force(p)
-    if best is None:
-        return
-    sign = 1 if p.objective.sense == "maximize" else -1
-    assert not check(p, sol.allocations)
-    assert sign * sol.bound >= sign * best - 1e-6, (sol.bound, best)
-    assert sign * sol.objective <= sign * best + 1e-6
-    g = greedy(p)
-    if not check(p, g):
-        assert sign * sol.objective >= sign * objective_of(p, g)["total"] - 1e-6
+    _assert_rules_bound_and_baseline(p, sol)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
