@@ -81,3 +81,14 @@ def test_format_doc_example_parses() -> None:
     assert example
     p = Problem.model_validate_json(example.group(1))
     assert solve(p, SolveParams(time_limit=5, workers=1)).objective == 28.0
+
+
+def test_assignment_instance_reaches_its_optimum_the_same_way_whatever_the_workers() -> None:
+    """A GAP instance is one rich assignment part, where HiGHS gets most of the budget: the
+    published optimum is reached and proven, and the allocations do not depend on the workers."""
+    p = gap_to_problem(read_gap(DATA / "c05100")[0], "minimize")
+    one = solve(p, SolveParams(time_limit=10, workers=1, seed=3))
+    two = solve(p, SolveParams(time_limit=10, workers=2, seed=3))
+    assert one.allocations == two.allocations
+    assert not check(p, one.allocations)
+    assert one.status == "OPTIMAL" and one.objective == 1931 and one.bound == 1931

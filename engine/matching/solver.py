@@ -153,6 +153,17 @@ MIP_HEURISTIC_SECONDS_PER_LINE = 0.005
 #: measurement shows nearly all of the gain on round parts (a round part gets a handful of nodes
 #: after it, a GAP instance thousands).
 MIP_WORK_PER_SECOND = 100_000
+#: An assignment part (every demand one whole must-cover unit: a GAP instance) is HiGHS's ground:
+#: alone, single-threaded, for 60 s, it proved c20200 and e20100 optimal and came within 0.1–0.5 %
+#: of the optimum on d05100, d10100 and d20200, ahead of both plain CP-SAT (2 workers, 60 s) and
+#: the rich path's CP-SAT-first split (docs/BENCHMARKS.md, "Issue 8", 2026-12-07). So when such a
+#: part is rich, CP-SAT's portfolio gets this fraction of its usual budget (a start for HiGHS) ...
+ASSIGNMENT_CP_SHARE = 1 / 3
+#: ... and HiGHS, with its sub-MIP heuristics whatever the part's size, this much work per second of
+#: the part's share: a GAP node costs 1.4–3.9 µs per nonzero (measured on c20200, d05100, d10100,
+#: d20200), against 20–50 µs on round parts, so with CP-SAT's third this fills about the share
+#: (d10100, the costliest per node, overruns 60 s by about a third).
+MIP_WORK_PER_SECOND_ASSIGNMENT = 200_000
 #: CP-SAT's full-problem subsolvers, left out of a big part's interleaved search: on a model of
 #: tens of thousands of variables each would spend the whole budget on its root LP, while the
 #: LNS subsolvers (which CP-SAT keeps) improve the solution steadily.
@@ -362,6 +373,21 @@ def _rich(sub: Problem, mip_seconds: float) -> bool:
     ``time_limit``) gets CP-SAT's portfolio then HiGHS's branch and bound; a lean one (a mid-size
     part of a round at the default budget) the restricted start, CP-SAT's LNS and HiGHS's root."""
     return mip_seconds >= MIP_HEURISTIC_SECONDS_PER_LINE * len(sub.candidates)
+
+
+def _assignment(sub: Problem) -> bool:
+    """Whether every demand of the part is one whole must-cover unit (the GAP structure)."""
+    return bool(sub.demands) and all(d.must_cover and not d.splittable and d.quantity == 1 for d in sub.demands)
+
+
+def _mip_budget(sub: Problem, mip_seconds: float) -> tuple[float, bool]:
+    """HiGHS's work budget (0: the root only) and whether its heuristics run, for a part whose
+    share of ``time_limit`` is ``mip_seconds``."""
+    if not _rich(sub, mip_seconds):
+        return 0.0, False
+    if _assignment(sub):
+        return MIP_WORK_PER_SECOND_ASSIGNMENT * mip_seconds, True
+    return MIP_WORK_PER_SECOND * mip_seconds, len(sub.candidates) <= MIP_HEURISTIC_LINES
 
 
 def _lns_max(
@@ -709,17 +735,17 @@ def _search_part(
     # past the root only when the part's share pays for it: on round parts the first nodes after
     # the root cost 2–3 roots (measured: 4.0 s → 12.6 s for 3 nodes on a 2,969-line part) for the
     # same answer and bound
-    rich = _rich(sub, mip_seconds)
+    work, heuristics = _mip_budget(sub, mip_seconds)
     res = solve_mip(
         model,
         mv.objective,
         nodes=1,
-        work=MIP_WORK_PER_SECOND * mip_seconds if rich else 0.0,
+        work=work,
         time_limit=deadline - time.perf_counter(),
         seed=params.seed,
         rel_gap=params.relative_gap,
         start=hinted,
-        heuristics=rich and len(sub.candidates) <= MIP_HEURISTIC_LINES,
+        heuristics=heuristics,
     )
     const = _constant_value(sub, False)
     if res.status == "INFEASIBLE":
@@ -933,6 +959,8 @@ def _make_task(sub: Problem, params: SolveParams, share: float, deadline: float,
         seconds = params.time_limit * share - BIG_OVERHEAD_PER_LINE * len(sub.candidates)
         dtime = max(MIN_DTIME, seconds * LNS_DTIME_PER_SECOND)
     mip_seconds = params.time_limit * share if params.mip else 0.0
+    if mip_seconds and MIP_MIN_LINES <= len(sub.candidates) < BIG_PART and _assignment(sub) and _rich(sub, mip_seconds):
+        dtime = max(MIN_DTIME, dtime * ASSIGNMENT_CP_SHARE)  # HiGHS gets the rest (_mip_budget)
     return _Task(pack(sub), params, dtime, deadline, sub_hint, pieces, mip_seconds)
 
 
