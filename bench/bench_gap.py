@@ -26,14 +26,18 @@ import argparse
 import csv
 import math
 import os
+import platform
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from speed import reference_text
 
 from engine.matching.checker import check, objective_of
 from engine.matching.gap import GapInstance, gap_to_problem, read_gap
@@ -123,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{'instance':<10} {'sense':<5} {'published':>16} {'ours':>9} {'bound':>9} "
         f"{'status':<9} {'hit':<4} {'rel':>8} {'sec':>6}"
     )
+    print(f"# {datetime.now(UTC):%Y-%m-%d %H:%M} {platform.node()} cpus={len(os.sched_getaffinity(0))} "
+          f"workers={args.workers} seed={args.seed} {reference_text()}")
     print(header)
     print("-" * len(header))
     hits = total = 0

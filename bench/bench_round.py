@@ -10,8 +10,9 @@ baseline (hand matching), and plain CP-SAT (one model of the whole problem from 
 builders, no hint, the same time limit and cores: what a user would write from
 docs/PROBLEM_FORMAT.md) it prints objective, bound, gap, seconds, weighted coverage, must-cover
 demands left short and whether the independent checker accepts the allocation. The first line
-records date, machine, cores and ``uptime`` (wall times depend on load; objectives and bounds
-under deterministic budgets do not).
+records date, machine, cores, ``uptime`` and the machine's speed (``bench/speed.py``: wall times
+depend on load and on the machine's speed that day; objectives and bounds under deterministic
+budgets do not).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ortools.sat.python import cp_model
+from speed import reference_text
 
 from engine.matching.checker import check, objective_of
 from engine.matching.executor import default_workers
@@ -126,7 +128,7 @@ def main() -> None:
     up = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"# {datetime.now(UTC):%Y-%m-%d %H:%M} {platform.node()} cpus={len(os.sched_getaffinity(0))} "
           f"scale={a.scale} seed={a.seed} time_limit={a.time_limit} workers={a.workers} "
-          f"setup={time.perf_counter() - t0:.1f}s | {up}")
+          f"setup={time.perf_counter() - t0:.1f}s {reference_text()} | {up}")
     print(f"demands={len(p.demands)} must_cover={sum(d.must_cover for d in p.demands)} "
           f"resources={len(p.resources)} candidates={len(p.candidates)}")
     rows = []
