@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from speed import reference_text
 
 from engine.matching.checker import check, objective_of
-from engine.matching.gap import GapInstance, gap_to_problem, read_gap
+from engine.matching.gap import GapInstance, gap_to_problem, random_type_d, read_gap
 from engine.matching.problem import Problem, Solution
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,17 +72,6 @@ def load_optima(path: Path) -> dict[tuple[str, str], tuple[float, float, str]]:
             key = (f"{row['file']}#{row['problem_in_file']}", row["sense"])
             out[key] = (float(row["lower"]), float(row["upper"]), row["status"])
     return out
-
-
-def random_type_d(m: int, n: int, seed: int) -> GapInstance:
-    """A Chu & Beasley type-D instance (see the module docstring), reproducible from ``seed``."""
-    import random
-
-    rng = random.Random(seed)
-    a = [[rng.randint(1, 100) for _ in range(n)] for _ in range(m)]
-    c = [[111 - a[i][j] + rng.randint(-10, 10) for j in range(n)] for i in range(m)]
-    b = [int(0.8 * sum(a[i]) / m) for i in range(m)]
-    return GapInstance(name=f"randd{m}x{n}-{seed}", m=m, n=n, cost=c, weight=a, capacity=b)
 
 
 def plain(problem: Problem, limit: float, workers: int, seed: int) -> tuple[float, float, str]:

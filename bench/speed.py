@@ -15,34 +15,24 @@ depend on the clock. About 4–5 s on this 2-core machine.
 
 from __future__ import annotations
 
-import random
 import time
 
 from ortools.sat.python import cp_model
 
-from engine.matching.gap import GapInstance, gap_to_problem
+from engine.matching.gap import gap_to_problem, random_type_d
 from engine.matching.mip import solve_mip
 from engine.matching.rules import build_model
+from engine.matching.solver import _scaled_objective
 
 CP_DTIME = 2.0
 MIP_NODES = 100
 
 
-def _instance() -> GapInstance:
-    """Chu & Beasley type D, 8 agents × 40 jobs, seed 0 (as bench_gap.random_type_d)."""
-    m, n = 8, 40
-    rng = random.Random(0)
-    a = [[rng.randint(1, 100) for _ in range(n)] for _ in range(m)]
-    c = [[111 - a[i][j] + rng.randint(-10, 10) for j in range(n)] for i in range(m)]
-    b = [int(0.8 * sum(a[i]) / m) for i in range(m)]
-    return GapInstance(name="speed-ref", m=m, n=n, cost=c, weight=a, capacity=b)
-
-
 def reference_seconds() -> tuple[float, float]:
     """Wall seconds of the CP-SAT part and of the HiGHS part of the fixed workload."""
-    problem = gap_to_problem(_instance(), "minimize")
+    problem = gap_to_problem(random_type_d(8, 40, 0), "minimize")
     model, mv = build_model(problem)
-    model.maximize(sum(round(k) * e for k, e in mv.objective))
+    model.maximize(_scaled_objective(mv)[0])
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_deterministic_time = CP_DTIME

@@ -17,6 +17,7 @@ consumption ``a[i][j]``; ``objective.sense`` is the benchmark's sense.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -76,6 +77,17 @@ def read_gap(path: str | Path) -> list[GapInstance]:
     """Read a GAP file (OR-Library multi-problem or per-instance); problems named ``<stem>-<k>``."""
     p = Path(path)
     return parse_gap(p.read_text(), name=p.stem)
+
+
+def random_type_d(m: int, n: int, seed: int) -> GapInstance:
+    """A Chu & Beasley type-D instance, reproducible from ``seed``: a[i][j] ~ U[1,100],
+    c[i][j] = 111 − a[i][j] + U[−10,10], b[i] = 0.8 · Σ_j a[i][j] / m (minimised). Kept here so the
+    GAP benchmark and the benchmarks' speed reference draw the very same instances."""
+    rng = random.Random(seed)
+    a = [[rng.randint(1, 100) for _ in range(n)] for _ in range(m)]
+    c = [[111 - a[i][j] + rng.randint(-10, 10) for j in range(n)] for i in range(m)]
+    b = [int(0.8 * sum(a[i]) / m) for i in range(m)]
+    return GapInstance(name=f"randd{m}x{n}-{seed}", m=m, n=n, cost=c, weight=a, capacity=b)
 
 
 def gap_to_problem(inst: GapInstance, sense: Literal["maximize", "minimize"]) -> Problem:
